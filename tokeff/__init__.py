@@ -1,0 +1,71 @@
+"""tokeff: what does my choice of tokenizer cost me, and what does it buy?
+
+The notebook API, in the order of the pipeline::
+
+    import tokeff
+    corpora = tokeff.load_corpus("parallel:../shared/corpora/ntrex128")   # -> list[Corpus]
+    tok = tokeff.load_tokenizer("tiktoken:cl100k_base")                    # -> Tokenizer
+    df = tokeff.analyze(["bytes", "tiktoken:cl100k_base", "train:hf-bpe:8192"], ["default"])
+    tokeff.metric_table(df)        # tokenizer x metric, units in the headers
+    tokeff.premium_table(df)       # tokenizer x language, parallel corpora
+    model = tokeff.train_bpe(texts, 8192)                                  # tokeff's own BPE
+    result = tokeff.train_lm(tok, train_texts, eval_texts)                 # bits per byte
+    tokeff.report("results/")      # rebuild report.pdf / report.md from a results folder
+
+Everything returns plain data: pandas DataFrames in the tidy schema of :mod:`tokeff.results`
+and dataclasses. Imports are lazy so ``import tokeff`` stays fast (torch loads only to train).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "analyze", "sweep", "load_corpus", "load_tokenizer", "train_bpe", "train_lm", "report",
+    "metric_table", "premium_table", "Corpus", "Document", "Tokenizer", "TokeffError",
+    "DEFAULT_TOKENIZERS",
+]
+
+_LAZY = {
+    "analyze": ("tokeff.api", "analyze"),
+    "sweep": ("tokeff.api", "sweep"),
+    "DEFAULT_TOKENIZERS": ("tokeff.api", "DEFAULT_TOKENIZERS"),
+    "load_corpus": ("tokeff.corpus", "load_corpus"),
+    "load_tokenizer": ("tokeff.adapters", "load_tokenizer"),
+    "train_bpe": ("tokeff.bpe", "train_bpe"),
+    "train_lm": ("tokeff.lm", "train_lm"),
+    "report": ("tokeff.report", "build_report"),
+    "metric_table": ("tokeff.metrics.tables", "metric_table"),
+    "premium_table": ("tokeff.metrics.tables", "premium_table"),
+    "Corpus": ("tokeff.corpus", "Corpus"),
+    "Document": ("tokeff.corpus", "Document"),
+    "Tokenizer": ("tokeff.adapters", "Tokenizer"),
+    "TokeffError": ("tokeff.errors", "TokeffError"),
+}
+
+if TYPE_CHECKING:
+    from .adapters import Tokenizer, load_tokenizer
+    from .api import DEFAULT_TOKENIZERS, analyze, sweep
+    from .bpe import train_bpe
+    from .corpus import Corpus, Document, load_corpus
+    from .errors import TokeffError
+    from .lm import train_lm
+    from .metrics.tables import metric_table, premium_table
+    from .report import build_report as report
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tokeff' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

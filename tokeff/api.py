@@ -1,0 +1,303 @@
+"""The functions behind ``python -m tokeff analyze`` and ``tokeff.analyze(...)``.
+
+This module only joins the parts: it loads corpora and tokenizers from their specs, trains the
+on-the-fly tokenizers on the corpora's train split, hands everything to the one measurement pass
+(:mod:`tokeff.analysis`), optionally trains the shared small LM per tokenizer (:mod:`tokeff.lm`),
+saves the results folder (:mod:`tokeff.results`) and builds the report (:mod:`tokeff.report`).
+The CLI and the notebook API are two thin faces over :func:`analyze`.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from . import results
+from .adapters import Tokenizer, is_trained_spec, load_tokenizer
+from .corpus import Corpus, load_corpora
+from .errors import TokeffError, TokenizerUnavailable
+
+#: Tokenizers compared when none is named: the byte baseline, three generations of OpenAI's
+#: byte-level BPE, and two tokenizers trained on the analysed text itself.
+DEFAULT_TOKENIZERS = (
+    "bytes",
+    "tiktoken:gpt2",
+    "tiktoken:cl100k_base",
+    "tiktoken:o200k_base",
+    "train:hf-bpe:8192",
+    "train:spm-unigram:8192",
+)
+
+Note = Callable[[str], None]
+
+
+def _print_note(msg: str) -> None:
+    print(f"tokeff: {msg}", file=sys.stderr)
+
+
+@dataclass
+class Loaded:
+    """Corpora and tokenizers ready to measure, and what could not be loaded."""
+
+    corpora: list[Corpus]
+    tokenizers: list[Tokenizer]
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+def train_texts(corpora: Sequence[Corpus]) -> Iterator[str]:
+    """The train split of every corpus, in order: what trained tokenizers and the LM learn from."""
+    for c in corpora:
+        yield from c.texts("train")
+
+
+def eval_texts(corpora: Sequence[Corpus]) -> Iterator[str]:
+    for c in corpora:
+        yield from c.texts("eval")
+
+
+def as_corpora(corpora: Iterable[str | Corpus], **corpus_options) -> list[Corpus]:
+    """Corpus objects for a mix of specs and ready-made corpora (names must stay unique)."""
+    out: list[Corpus] = []
+    for c in corpora:
+        out.extend([c] if isinstance(c, Corpus) else load_corpora([c], **corpus_options))
+    names = [c.name for c in out]
+    if len(set(names)) != len(names):
+        raise TokeffError(f"two corpora share a name ({', '.join(sorted({n for n in names if names.count(n) > 1}))}); "
+                          "results are keyed by corpus name, so rename one")
+    return out
+
+
+def load_all(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], *,
+             note: Note = _print_note, **corpus_options) -> Loaded:
+    """Load corpora, then tokenizers; tokenizers unavailable here are skipped with a note."""
+    cs = as_corpora(corpora, **corpus_options)
+    if not cs:
+        raise TokeffError("no corpus to analyse; name one with --corpus (try: default)")
+    toks: list[Tokenizer] = []
+    skipped: list[dict[str, str]] = []
+    for t in tokenizers:
+        if isinstance(t, Tokenizer):
+            toks.append(t)
+            continue
+        try:
+            if is_trained_spec(t):
+                note(f"training {t} on the train split of {', '.join(c.name for c in cs)}")
+            toks.append(load_tokenizer(t, train_texts=lambda: train_texts(cs)))
+        except TokenizerUnavailable as e:
+            note(f"skipping {t}: {e}")
+            skipped.append({"tokenizer": t, "reason": str(e)})
+    names = [t.name for t in toks]
+    if len(set(names)) != len(names):
+        raise TokeffError(f"a tokenizer is named twice ({', '.join(sorted({n for n in names if names.count(n) > 1}))}); name each once")
+    if not toks:
+        raise TokeffError("no tokenizer could be loaded; see the notes above for how to make them available")
+    return Loaded(cs, toks, skipped)
+
+
+def versions() -> dict[str, str]:
+    """Versions of everything that can change a number."""
+    out = {"python": platform.python_version(), "platform": platform.platform()}
+    for pkg in ("tokeff", "tokenizers", "sentencepiece", "tiktoken", "torch", "numpy", "pandas", "regex", "matplotlib"):
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def describe_tokenizer(t: Tokenizer) -> dict[str, object]:
+    return {"name": t.name, "family": t.family, "vocab_size": t.vocab_size, "source": t.source}
+
+
+def describe_corpus(c: Corpus) -> dict[str, object]:
+    s = c.summary("eval")
+    return {"name": c.name, "documents": s["documents"], "bytes": s["bytes"], "characters": s["characters"],
+            "languages": s["languages"], "description": c.description, "parallel": c.parallel,
+            "reference_language": c.reference_language, "split": "eval", "train_fraction": c.train_fraction}
+
+
+def save_trained_tokenizers(toks: Sequence[Tokenizer], folder: Path) -> None:
+    """Keep the tokenizers trained in this run beside the results, so numbers can be re-derived."""
+    for t in toks:
+        if not t.name.startswith("train:"):
+            continue
+        stem = t.name.replace(":", "-")
+        if hasattr(t, "to_json"):
+            results.write_text(folder / "tokenizers" / f"{stem}.json", t.to_json())
+        elif hasattr(t, "model_proto"):
+            results.atomic_write(folder / "tokenizers" / f"{stem}.model", lambda p, t=t: p.write_bytes(t.model_proto))
+        elif hasattr(t, "model") and hasattr(t.model, "save"):
+            results.atomic_write(folder / "tokenizers" / f"{stem}.json", lambda p, t=t: t.model.save(p))
+
+
+def analyze(
+    tokenizers: Iterable[str | Tokenizer] = DEFAULT_TOKENIZERS,
+    corpora: Iterable[str | Corpus] = ("default",),
+    *,
+    out: str | Path | None = None,
+    train: bool = False,
+    budget: str | None = None,
+    model: str = "tiny",
+    device: str = "auto",
+    seed: int = 0,
+    bootstrap: int = 1000,
+    baseline: str = "bytes",
+    workers: int | None = None,
+    progress: bool = True,
+    report: bool = True,
+    note: Note = _print_note,
+    command: str | None = None,
+    run_info: dict[str, object] | None = None,
+    **corpus_options,
+) -> pd.DataFrame:
+    """Measure every tokenizer on every corpus and return the tidy metrics table.
+
+    Args:
+        tokenizers: specs (``"tiktoken:cl100k_base"``, ``"train:hf-bpe:8192"``...) or
+            :class:`~tokeff.adapters.Tokenizer` objects.
+        corpora: specs (``"default"``, ``"parallel:DIR"``, a path...) or :class:`~tokeff.corpus.Corpus`.
+        out: a results folder to write (``metrics.csv``, ``run.json``, ``report.pdf``...).
+        train: also train the shared small LM per tokenizer and add bits per byte.
+        budget: the training budget (``"flops=1e13"``, ``"bytes=5e6"``, ``"tokens=1e6"``,
+            ``"steps=200"``); default equal compute.
+        model: model size preset for training (``"tiny"``, ``"small"``...).
+        seed: seeds the bootstrap and the training run.
+        run_info: extra entries for ``run.json`` (the sweep records itself there).
+        bootstrap: bootstrap replicates for confidence intervals (0 turns them off).
+        baseline: the tokenizer spec normalized sequence length is measured against.
+
+    Returns:
+        The tidy table: ``corpus, language, tokenizer, metric, value, unit, ci_low, ci_high, n, note``.
+    """
+    from .analysis import MetricSettings, measure
+
+    started = time.time()
+    tokenizers = list(tokenizers)
+    loaded = load_all(tokenizers, corpora, note=note, **corpus_options)
+    folder = Path(out) if out is not None else None
+    settings = MetricSettings(baseline=baseline, bootstrap=bootstrap, seed=seed)
+    run: dict[str, object] = {
+        "tokeff_version": versions().get("tokeff", "dev"),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": command or "tokeff.analyze()",
+        "settings": {"tokenizers": [t if isinstance(t, str) else t.name for t in tokenizers],
+                     "metrics": _jsonable(settings), "train": train, "seed": seed,
+                     **{k: v for k, v in corpus_options.items()}},
+        "versions": versions(),
+        "corpora": [describe_corpus(c) for c in loaded.corpora],
+        "tokenizers": [describe_tokenizer(t) for t in loaded.tokenizers],
+        "skipped": loaded.skipped,
+        "timings": {},
+        **(run_info or {}),
+    }
+    t0 = time.time()
+    measurement = measure(loaded.corpora, loaded.tokenizers, settings=settings, workers=workers, progress=progress)
+    run["timings"]["measure_seconds"] = round(time.time() - t0, 3)
+    metrics = measurement.metrics
+    if folder is not None:
+        # Written before training starts: an interrupted training run keeps these.
+        save_trained_tokenizers(loaded.tokenizers, folder)
+        results.write_csv(folder / results.METRICS_FILE, metrics)
+        if len(measurement.token_lengths):
+            results.write_csv(folder / "token_lengths.csv", measurement.token_lengths)
+        run["dropped"] = [_jsonable(d) for d in measurement.dropped]
+        run["wall_seconds"] = round(time.time() - started, 3)
+        results.write_json(folder / results.RUN_FILE, run)
+    if train:
+        from .training import train_all
+
+        t0 = time.time()
+        metrics, training = train_all(loaded, metrics, budget=budget, model=model, device=device, seed=seed,
+                                      progress=progress, folder=folder, note=note)
+        run["training"] = training
+        run["timings"]["train_seconds"] = round(time.time() - t0, 3)
+    if folder is not None:
+        results.write_csv(folder / results.METRICS_FILE, metrics)
+        run["wall_seconds"] = round(time.time() - started, 3)
+        results.write_json(folder / results.RUN_FILE, run)
+        if report:
+            from .report import build_report
+
+            build_report(folder)
+    return metrics
+
+
+def _jsonable(obj: object) -> object:
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return asdict(obj)
+    return obj
+
+
+#: Metrics in the printed summary, in order (those present in the results).
+SUMMARY_METRICS = ("bytes_per_token", "chars_per_token", "fertility", "continued_word_rate",
+                   "vocab_utilization", "bits_per_byte", "token_perplexity")
+
+
+def summary_table(df: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> str:
+    """A plain-text table per corpus: tokenizer × metric over all languages, units in the headers."""
+    rows = df[(df["language"] == "all") & df["metric"].isin(metrics)]
+    if rows.empty:
+        return "(no metrics)"
+    blocks = []
+    for corpus, part in rows.groupby("corpus", sort=False):
+        units = part.drop_duplicates("metric").set_index("metric")["unit"]
+        table = part.pivot_table(index="tokenizer", columns="metric", values="value", aggfunc="first", sort=False)
+        table = table[[m for m in metrics if m in table.columns]]
+        table.columns = [f"{m} ({units[m]})" if units.get(m) else m for m in table.columns]
+        blocks.append(f"== {corpus} ==\n" + table.to_string(float_format=lambda v: f"{v:.3f}"))
+    return "\n\n".join(blocks)
+
+
+def train_bpe_cli(corpora: Sequence[str], vocab_size: int, *, pattern: str = "gpt2",
+                  special_tokens: Sequence[str] = (), min_frequency: int = 2, out: str | Path,
+                  fmt: str = "tokeff", progress: bool = True, **corpus_options) -> Path:
+    """``python -m tokeff train-bpe``: learn from all of the corpora, save in the chosen format."""
+    from .bpe import train_bpe
+
+    cs = as_corpora(corpora, **corpus_options)
+    model = train_bpe((t for c in cs for t in c.texts("all")), vocab_size, pattern=pattern,
+                      special_tokens=tuple(special_tokens), min_frequency=min_frequency, progress=progress)
+    path = Path(out)
+    save = {"tokeff": model.save, "hf": model.export_hf, "tiktoken": model.export_tiktoken}[fmt]
+    results.atomic_write(path, save)
+    return path
+
+
+def sweep(
+    corpora: Iterable[str | Corpus],
+    vocab_sizes: Sequence[int],
+    *,
+    pattern: str = "gpt2",
+    out: str | Path | None = None,
+    progress: bool = True,
+    note: Note = _print_note,
+    **options,
+) -> pd.DataFrame:
+    """Vocabulary-size sweep: train tokeff's BPE once at the largest size on the train split and
+    measure every smaller size as a prefix of its merge list (``model.truncate``)."""
+    from .adapters.tokeff_bpe import TokeffBPETokenizer
+    from .bpe import train_bpe
+
+    if not vocab_sizes:
+        raise TokeffError("no vocabulary sizes given; pass e.g. --vocab 1024,4096,16384")
+    corpus_options = {k: options.pop(k) for k in ("lines", "errors") if k in options}
+    cs = as_corpora(corpora, **corpus_options)
+    largest = max(vocab_sizes)
+    note(f"training tokeff BPE to {largest} on the train split of {', '.join(c.name for c in cs)}")
+    model = train_bpe(train_texts(cs), largest, pattern=pattern, progress=progress)
+    toks = [TokeffBPETokenizer(model.truncate(n) if n < model.vocab_size else model,
+                               name=f"train:bpe:{n}", source=f"tokeff BPE ({pattern}), prefix of a {largest} run")
+            for n in sorted(vocab_sizes) if n <= model.vocab_size]
+    info = {"sweep": {"base": f"train:bpe:{largest}", "pattern": pattern,
+                      "tokenizers": [{"name": t.name, "vocab_size": t.vocab_size} for t in toks]}}
+    return analyze(toks, cs, out=out, progress=progress, note=note, run_info=info, **options)

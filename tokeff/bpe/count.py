@@ -1,0 +1,134 @@
+"""Step 1 of training: one streaming pass that counts pre-split chunks.
+
+BPE only ever merges inside a chunk, and two equal chunks are merged identically, so the corpus is
+reduced to ``{chunk: count}`` — a few hundred thousand distinct chunks for tens of megabytes of text.
+Every later step works on that table, never on the text again.
+
+The texts are read once, in batches of about :data:`BATCH_CHARS` characters. With ``workers > 1``
+the batches go through a bounded queue to worker processes that each keep their own counter and send
+it back once at the end (so only the distinct chunks cross process boundaries, once per worker);
+the parent adds the counters up. Counts are Python ints, so they never overflow.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+
+from tokeff.bpe.patterns import Pattern
+
+BATCH_CHARS = 1 << 20  # ~1 MB of text per batch: large enough to amortize queue costs
+
+
+def _batches(texts: Iterable[str], batch_chars: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"train_bpe expects an iterable of str, got an item of type {type(text).__name__}")
+        batch.append(text)
+        size += len(text)
+        if size >= batch_chars:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _split_specials(texts: Iterable[str], specials: tuple[str, ...]) -> Iterator[str]:
+    """Cut special-token strings out of the text: they are not language and must not be learned."""
+    if not specials:
+        yield from texts
+        return
+    import regex
+
+    cutter = regex.compile("|".join(regex.escape(s) for s in sorted(specials, key=len, reverse=True)))
+    for text in texts:
+        yield from cutter.split(text)
+
+
+def _count_batch(counter: Counter, batch: list[str], pattern: Pattern) -> None:
+    findall = pattern.compiled.findall
+    for text in batch:
+        counter.update(findall(text))
+
+
+def _worker(pattern: Pattern, inbox: "mp.Queue", outbox: "mp.Queue") -> None:
+    counter: Counter = Counter()
+    try:
+        while (batch := inbox.get()) is not None:
+            _count_batch(counter, batch, pattern)
+    except BaseException as exc:  # hand the failure to the parent instead of leaving it waiting
+        outbox.put(exc)
+        return
+    outbox.put(dict(counter))
+
+
+def default_workers() -> int:
+    """One worker per usable core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def count_chunks(
+    texts: Iterable[str],
+    pattern: Pattern,
+    *,
+    special_tokens: tuple[str, ...] = (),
+    workers: int | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> tuple[dict[str, int], int]:
+    """``({chunk: count}, number of characters read)`` for the whole stream of texts.
+
+    ``on_batch(chars)`` is called after each batch is handed out (for progress bars).
+    """
+    workers = default_workers() if workers is None else max(1, int(workers))
+    stream = _batches(_split_specials(texts, tuple(special_tokens)), BATCH_CHARS)
+    total_chars = 0
+    if workers == 1:
+        counter: Counter = Counter()
+        for batch in stream:
+            _count_batch(counter, batch, pattern)
+            chars = sum(map(len, batch))
+            total_chars += chars
+            if on_batch:
+                on_batch(chars)
+        return dict(counter), total_chars
+
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    inbox: mp.Queue = ctx.Queue(maxsize=2 * workers)  # bounded: the text is never all in memory
+    outbox: mp.Queue = ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(pattern, inbox, outbox), daemon=True) for _ in range(workers)]
+    for p in procs:
+        p.start()
+    ok = False
+    try:
+        for batch in stream:
+            inbox.put(batch)
+            chars = sum(map(len, batch))
+            total_chars += chars
+            if on_batch:
+                on_batch(chars)
+        for _ in procs:
+            inbox.put(None)
+        # the largest partial counter first, so the merge below does the least work
+        parts = [outbox.get() for _ in procs]
+        ok = True
+    finally:
+        for p in procs:
+            if not ok:
+                p.terminate()
+            p.join(timeout=5)
+    for part in parts:
+        if isinstance(part, BaseException):
+            raise part
+    parts.sort(key=len, reverse=True)
+    total = parts[0]
+    for part in parts[1:]:
+        for chunk, n in part.items():
+            total[chunk] = total.get(chunk, 0) + n
+    return total, total_chars

@@ -1,0 +1,236 @@
+"""The tokeff cache folder and the results cache inside it.
+
+Users rerun ``analyze`` many times, usually changing one thing (one tokenizer added, one metric
+setting changed). Each finished piece of work is stored under a key that names everything it
+depends on, so a rerun recomputes only what is new::
+
+    <cache>/corpora/<name>/...   downloaded corpora (see :mod:`tokeff.corpus.known`)
+    <cache>/results/<key>.json   one cached table per key
+
+The cache folder is ``$TOKEFF_CACHE`` if set, else the platform's user cache folder
+(``~/.cache/tokeff`` on Linux).
+
+What goes into a key. A cached result is only reused when *every* input that could change it is
+the same, so a key is a hash over:
+
+* the corpus **content** (:func:`corpus_fingerprint`: every document's id, language and text,
+  and the train fraction that decides the splits) -- not its name or path, so an edited file is a
+  new corpus, and the same file read from another folder is the same one;
+* the tokenizer fingerprint (the adapter's job: a hash of its vocabulary/merges or its name and
+  version);
+* the metric settings (split, bootstrap samples, seed, ...);
+* the tokeff version, added by :meth:`ResultsCache.key` itself, so an upgrade that fixes a metric
+  never serves numbers computed by the old code.
+
+Storage. Each entry is a small JSON file (columns, dtypes, values), chosen over pickle so that a
+cache file can never run code when read and survives pandas upgrades, and over CSV so that floats
+come back bit for bit (JSON floats are written with ``repr``). Writes are atomic (temporary file
+plus rename, :func:`tokeff.results.atomic_write`): an interrupted run leaves whole entries or
+none. An entry that cannot be read back (truncated by a full disk, edited by hand) is a *miss*
+with a :class:`CacheWarning`, never an error and never a wrong number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from tokeff.corpus.core import Corpus
+from tokeff.results import atomic_write
+
+#: Bump when the on-disk layout of a cache entry changes; older entries then read as misses.
+CACHE_FORMAT = 1
+
+RESULTS_DIR = "results"
+
+
+class CacheWarning(UserWarning):
+    """A cache entry was unusable and is being ignored (it will be recomputed)."""
+
+
+def cache_root() -> Path:
+    """The tokeff cache folder: ``$TOKEFF_CACHE``, else the user cache folder for ``tokeff``."""
+    env = os.environ.get("TOKEFF_CACHE")
+    if env:
+        return Path(env).expanduser()
+    try:
+        from platformdirs import user_cache_dir
+    except ImportError:  # pragma: no cover - platformdirs is a dependency; this is a fallback
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(base) / "tokeff"
+    return Path(user_cache_dir("tokeff"))
+
+
+def tokeff_version() -> str:
+    """The installed tokeff version (``"0+unknown"`` when running from an uninstalled checkout)."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("tokeff")
+    except PackageNotFoundError:
+        import tokeff
+
+        return str(getattr(tokeff, "__version__", "0+unknown"))
+
+
+def stable_hash(*parts: Any) -> str:
+    """A SHA-256 hex digest of JSON-serializable ``parts`` that is stable across runs and machines.
+
+    Dicts are hashed with sorted keys (so ``{"a": 1, "b": 2}`` and ``{"b": 2, "a": 1}`` agree),
+    tuples hash like lists, and floats by their shortest exact repr. NaN and infinity are refused
+    (``ValueError``) because they have no canonical JSON form; anything that is not JSON raises
+    ``TypeError`` rather than being hashed by its ``repr``, which could change between runs.
+    """
+    text = json.dumps(list(parts), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def corpus_fingerprint(corpus: Corpus) -> str:
+    """A hash of a corpus's content, computed in one streaming pass.
+
+    Every document contributes its ``doc_id``, ``language`` and ``text`` in corpus order, each
+    length-prefixed so that no two different corpora can produce the same byte stream (``"ab"+"c"``
+    versus ``"a"+"bc"``). The train fraction is included because it decides which documents are
+    measured. The corpus name is *not*: renaming a corpus does not change its numbers (a caller
+    that stores the name in its cached table should put the name in the key as well).
+
+    Memory stays constant: one document at a time, whatever the corpus size.
+    """
+    h = hashlib.sha256()
+    h.update(f"tokeff-corpus-v1 train_fraction={corpus.train_fraction!r}\n".encode())
+    for doc in corpus.documents("all"):
+        for value in (doc.doc_id, doc.language, doc.text):
+            data = value.encode("utf-8", "surrogatepass")
+            h.update(len(data).to_bytes(8, "little"))
+            h.update(data)
+    return h.hexdigest()
+
+
+@dataclass
+class ResultsCache:
+    """Cached result tables under ``<root>/results/``, one JSON file per key.
+
+    Typical use (one tokenizer at a time, so adding one recomputes only that one)::
+
+        cache = ResultsCache()                    # or ResultsCache(tmp_path) in a test
+        k = cache.key(corpus_fingerprint(corpus), tokenizer.fingerprint, settings)
+        df = cache.get(k)
+        if df is None:
+            df = compute(...)
+            cache.put(k, df)
+
+    Attributes:
+        root: the cache folder (default :func:`cache_root`).
+        version: mixed into every key (default the installed tokeff version).
+    """
+
+    root: Path | None = None
+    version: str = field(default_factory=tokeff_version)
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root) if self.root is not None else cache_root()
+
+    @property
+    def folder(self) -> Path:
+        """Where the entries live: ``<root>/results``."""
+        assert self.root is not None
+        return self.root / RESULTS_DIR
+
+    def key(self, *parts: Any) -> str:
+        """The key for ``parts`` (JSON-serializable) under this tokeff version and cache format."""
+        return stable_hash("tokeff-results", CACHE_FORMAT, self.version, *parts)
+
+    def path(self, key: str) -> Path:
+        if not key or not all(c in "0123456789abcdef" for c in key):
+            # Keys come from key(); refusing anything else keeps a bad key from escaping the folder.
+            raise ValueError(f"not a cache key: {key!r}")
+        return self.folder / f"{key}.json"
+
+    def get(self, key: str) -> pd.DataFrame | None:
+        """The cached table for ``key``, or None on a miss (absent, unreadable or stale entry)."""
+        path = self.path(key)
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            warnings.warn(f"ignoring unreadable cache entry {path}: {err}; it will be recomputed", CacheWarning, stacklevel=2)
+            return None
+        try:
+            return _decode(raw, key)
+        except Exception as err:  # noqa: BLE001 - any decoding failure means "recompute", never "crash"
+            warnings.warn(
+                f"ignoring corrupt cache entry {path} ({type(err).__name__}: {err}); it will be recomputed",
+                CacheWarning,
+                stacklevel=2,
+            )
+            return None
+
+    def put(self, key: str, df: pd.DataFrame) -> Path:
+        """Store ``df`` under ``key`` atomically and return the entry's path.
+
+        Cells must be JSON values (str, int, float, bool, None); anything else raises
+        ``TypeError`` and leaves the cache as it was (an existing entry stays whole).
+        """
+        path = self.path(key)
+
+        def write(tmp: Path) -> None:
+            with tmp.open("w", encoding="utf-8") as f:
+                _encode(df, key, f)
+
+        atomic_write(path, write)
+        return path
+
+    def __contains__(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def keys(self) -> list[str]:
+        """Keys of all stored entries."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(p.stem for p in self.folder.glob("*.json"))
+
+    def clear(self) -> int:
+        """Delete every cached result (downloaded corpora are kept); return how many were removed."""
+        n = len(self.keys())
+        if self.folder.is_dir():
+            shutil.rmtree(self.folder)
+        return n
+
+
+def _encode(df: pd.DataFrame, key: str, f: IO[str]) -> None:
+    """Write ``df`` as JSON to ``f``, column by column (a failure mid-way leaves a partial file)."""
+    columns = [str(c) for c in df.columns]
+    if len(set(columns)) != len(columns):
+        raise ValueError(f"cannot cache a table with duplicate column names: {columns}")
+    header = {"format": CACHE_FORMAT, "key": key, "columns": columns, "dtypes": {c: str(t) for c, t in zip(columns, df.dtypes)}}
+    f.write(json.dumps(header)[:-1] + ',"data":{')
+    for i, (name, col) in enumerate(zip(columns, _columns(df))):
+        # tolist() turns numpy scalars into Python ones; JSON floats then round-trip exactly.
+        f.write(("," if i else "") + json.dumps(name) + ":" + json.dumps(col.tolist()))
+    f.write("}}\n")
+
+
+def _columns(df: pd.DataFrame) -> Iterable[pd.Series]:
+    return (df.iloc[:, i] for i in range(df.shape[1]))
+
+
+def _decode(raw: str, key: str) -> pd.DataFrame:
+    data = json.loads(raw)
+    if data.get("format") != CACHE_FORMAT:
+        raise ValueError(f"cache format {data.get('format')!r}, expected {CACHE_FORMAT}")
+    if data.get("key") != key:
+        raise ValueError("entry was stored under another key")
+    columns: list[str] = data["columns"]
+    values = data["data"]
+    df = pd.DataFrame({c: values[c] for c in columns}, columns=columns)
+    return df.astype(data["dtypes"])

@@ -1,0 +1,184 @@
+"""Readers that turn files on disk into lazy document streams.
+
+Every reader checks what it can cheaply up front (the path exists, is not empty, does not look
+binary) so a user's mistake fails at once with one line, and re-checks while streaming (invalid
+UTF-8 is reported with its byte offset, a NUL byte anywhere means a binary file). Lines are read
+as bytes and decoded one at a time: memory stays flat in corpus size, and CRLF files read the
+same as LF files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import CorpusError
+from .core import Corpus, Document
+
+#: How to treat bytes that are not UTF-8: "strict" stops with the byte offset, "replace" uses U+FFFD.
+DEFAULT_ERRORS = "strict"
+_SNIFF_BYTES = 8192
+_LANG_CODE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+
+
+def check_text_file(path: Path) -> None:
+    """Fail with one line unless ``path`` is a non-empty file that does not look binary."""
+    if not path.exists():
+        raise CorpusError(f"{path}: no such file or folder; check the path")
+    if path.is_dir():
+        raise CorpusError(f"{path}: is a folder; give a file, or the folder itself as the corpus")
+    if path.stat().st_size == 0:
+        raise CorpusError(f"{path}: the file is empty; give a file with text in it")
+    with path.open("rb") as f:
+        head = f.read(_SNIFF_BYTES)
+    if b"\x00" in head:
+        raise CorpusError(f"{path}: looks like a binary file (it contains NUL bytes); give a UTF-8 text file")
+
+
+def read_lines(path: Path, errors: str = DEFAULT_ERRORS) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, text)`` from a UTF-8 file, 1-based, without the line ending."""
+    offset = 0
+    with path.open("rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            if b"\x00" in raw:
+                raise CorpusError(f"{path}: NUL byte on line {lineno}: looks binary; give a UTF-8 text file")
+            try:
+                text = raw.decode("utf-8", errors=errors)
+            except UnicodeDecodeError as e:
+                raise CorpusError(
+                    f"{path}: invalid UTF-8 at byte offset {offset + e.start} (line {lineno}); "
+                    "re-encode the file as UTF-8 or pass --errors replace"
+                ) from None
+            offset += len(raw)
+            yield lineno, text.rstrip("\r\n")
+
+
+def _text_file_documents(path: Path, *, lines: bool, language: str, errors: str, id_prefix: str) -> Iterator[Document]:
+    if lines:
+        for lineno, text in read_lines(path, errors):
+            if text.strip():
+                yield Document(text, language, f"{id_prefix}:{lineno}")
+        return
+    block: list[str] = []
+    start = 0
+    for lineno, text in read_lines(path, errors):
+        if text.strip():
+            if not block:
+                start = lineno
+            block.append(text)
+        elif block:
+            yield Document("\n".join(block), language, f"{id_prefix}:{start}")
+            block = []
+    if block:
+        yield Document("\n".join(block), language, f"{id_prefix}:{start}")
+
+
+def text_file_corpus(path: str | Path, *, lines: bool = False, language: str = "und",
+                     errors: str = DEFAULT_ERRORS, name: str | None = None) -> Corpus:
+    """A ``.txt`` file: one document per blank-line-separated block, or per line with ``lines``."""
+    path = Path(path)
+    check_text_file(path)
+    return Corpus(
+        name=name or path.stem,
+        open=lambda: _text_file_documents(path, lines=lines, language=language, errors=errors, id_prefix=path.name),
+        description=f"text file {path.name}" + (" (one document per line)" if lines else ""),
+    )
+
+
+def folder_corpus(path: str | Path, *, lines: bool = False, language: str = "und",
+                  errors: str = DEFAULT_ERRORS, name: str | None = None) -> Corpus:
+    """Every ``*.txt`` file below a folder, in sorted path order, read as :func:`text_file_corpus`."""
+    root = Path(path)
+    files = sorted(p for p in root.rglob("*.txt") if p.is_file() and p.stat().st_size > 0)
+    if not files:
+        raise CorpusError(f"{root}: no non-empty .txt files in this folder; point at a folder of UTF-8 .txt files")
+    for f in files:
+        check_text_file(f)
+
+    def documents() -> Iterator[Document]:
+        for f in files:
+            rel = f.relative_to(root).as_posix()
+            yield from _text_file_documents(f, lines=lines, language=language, errors=errors, id_prefix=rel)
+
+    return Corpus(name=name or root.name, open=documents, description=f"{len(files)} .txt files in {root.name}/")
+
+
+def jsonl_corpus(path: str | Path, *, field: str = "text", language_field: str = "language",
+                 language: str = "und", errors: str = DEFAULT_ERRORS, name: str | None = None) -> Corpus:
+    """A JSON-lines file: the document text is ``record[field]``; ``record[language_field]``
+    (when present) is its language tag."""
+    path = Path(path)
+    check_text_file(path)
+
+    def documents() -> Iterator[Document]:
+        for lineno, line in read_lines(path, errors):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise CorpusError(f"{path}: line {lineno} is not valid JSON ({e.msg}); fix or remove that line") from None
+            if not isinstance(record, dict) or field not in record:
+                raise CorpusError(f"{path}: line {lineno} has no field {field!r}; name the text field as {path.name}:FIELD")
+            text = record[field]
+            if not isinstance(text, str):
+                raise CorpusError(f"{path}: line {lineno}: field {field!r} is not a string")
+            lang = record.get(language_field, language) if isinstance(record.get(language_field), str) else language
+            yield Document(text, lang, f"{path.name}:{lineno}")
+
+    return Corpus(name=name or path.stem, open=documents, description=f"JSON lines {path.name}, field {field!r}")
+
+
+def _count_lines(path: Path) -> int:
+    n = 0
+    last = b"\n"
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            n += chunk.count(b"\n")
+            last = chunk[-1:]
+    return n + (last != b"\n")
+
+
+def parallel_corpus(path: str | Path, *, reference_language: str | None = None, errors: str = DEFAULT_ERRORS,
+                    name: str | None = None, languages: list[str] | None = None) -> Corpus:
+    """A folder of ``<lang>.txt`` files aligned line by line (line *i* is the same sentence in
+    every language), like NTREX-128. Line *i* gets ``doc_id = "line:i"`` in every language, so it
+    lands in the same split everywhere and the bootstrap resamples whole aligned lines.
+
+    Files with different line counts are refused (alignment would be silently wrong). Empty lines
+    are skipped in the language they occur in.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise CorpusError(f"{root}: not a folder; parallel:DIR needs a folder of <lang>.txt files aligned by line")
+    # Language files are named by a lower-case code (eng, zho-CN); README.txt, SOURCE.txt are not.
+    files = {p.stem: p for p in sorted(root.glob("*.txt")) if _LANG_CODE.fullmatch(p.stem)}
+    if languages:
+        missing = [lang for lang in languages if lang not in files]
+        if missing:
+            raise CorpusError(f"{root}: no file for language(s) {', '.join(missing)}; have {', '.join(files)}")
+        files = {lang: files[lang] for lang in languages}
+    if not files:
+        raise CorpusError(f"{root}: no <lang>.txt files in this folder; parallel:DIR needs one file per language")
+    for f in files.values():
+        check_text_file(f)
+    counts = {lang: _count_lines(f) for lang, f in files.items()}
+    ref = reference_language or next((c for c in ("eng", "en", "eng-US", "eng-GB") if c in files), next(iter(files)))
+    if ref not in files:
+        raise CorpusError(f"{root}: reference language {ref!r} has no file; have {', '.join(files)}")
+    bad = [lang for lang, n in counts.items() if n != counts[ref]]
+    if bad:
+        detail = ", ".join(f"{files[lang].name} has {counts[lang]}" for lang in bad[:5])
+        raise CorpusError(f"{root}: files are not aligned: {files[ref].name} has {counts[ref]} lines but {detail}; "
+                          "every <lang>.txt must have one line per sentence")
+
+    def documents() -> Iterator[Document]:
+        for lang, f in files.items():
+            for lineno, text in read_lines(f, errors):
+                if text.strip():
+                    yield Document(text, lang, f"line:{lineno}")
+
+    return Corpus(name=name or root.name, open=documents, parallel=True, reference_language=ref,
+                  description=f"parallel corpus, {len(files)} languages x {counts[ref]} aligned lines")

@@ -1,0 +1,27 @@
+"""The errors tokeff raises for a user's mistake or an environment problem.
+
+Anything derived from :class:`TokeffError` is shown by the CLI as one line (what is wrong and what
+to do) with a non-zero exit and no traceback (``--debug`` shows it). Everything else is a bug and
+keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class TokeffError(Exception):
+    """A problem the user can fix: the message says what is wrong and what to do."""
+
+
+class CorpusError(TokeffError):
+    """A corpus spec or file that cannot be read as text (missing, empty, binary, bad UTF-8...)."""
+
+
+class TokenizerError(TokeffError):
+    """A tokenizer spec that is malformed or names something that does not exist."""
+
+
+class TokenizerUnavailable(TokenizerError):
+    """A well-formed tokenizer spec that cannot be loaded *here* (offline, file not cached).
+
+    ``analyze`` skips such a tokenizer with a one-line note instead of stopping the run.
+    """

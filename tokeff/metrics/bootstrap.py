@@ -1,0 +1,199 @@
+"""Confidence intervals for ratio metrics: a hashed Poisson bootstrap over documents.
+
+Almost every tokenizer metric is a *ratio of sums over documents*: bytes per token is
+Σ_d bytes(d) / Σ_d tokens(d), fertility is Σ tokens / Σ words, a premium is
+Σ_lines tokens(L) / Σ_lines tokens(reference). The unit of sampling is the document (for a
+parallel corpus, the aligned line), so the interval must resample documents, not tokens: tokens
+of one document are not independent draws.
+
+**Poisson bootstrap** (Hanley & MacGibbon 2006; Chamandy et al. 2012, "Estimating uncertainty for
+massive data streams"). Instead of drawing n documents with replacement, every document gets, in
+replicate r, an independent weight w_{d,r} ~ Poisson(1); replicate r's ratio is
+Σ_d w_{d,r} x_d / Σ_d w_{d,r} y_d. For n beyond a few dozen this matches the multinomial
+bootstrap, and it needs no knowledge of n, so it streams.
+
+**Hashed weights.** w_{d,r} is a deterministic function of (seed, slot(d), r), where
+slot(d) = the low 16 bits of a BLAKE2b hash of the ``doc_id`` (see :func:`doc_key`). Hence:
+
+* The state per stratum (language) is one vector of integer sums *per occupied slot*
+  (:class:`SlotSums`), at most 65,536 of them whatever the corpus size: memory is flat, and
+  because the sums are integers, merging shards is exact and order-free.
+* The same document gets the same weights in every tokenizer and every language (aligned lines
+  share their ``doc_id``), so ratios *across* tokenizers (normalized sequence length) and
+  *across* languages (premium) use paired replicates for free.
+* Documents whose ids share a slot share their weights: the resampling unit becomes a random
+  group of documents. Random grouping keeps the bootstrap valid (group totals are still
+  i.i.d.), and for evaluation sets of up to a few thousand documents collisions are rare.
+
+The interval is the percentile interval of the B replicate ratios (default B = 1000, 95 %).
+Replicates whose denominator is zero are left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Number of hash slots (resampling groups); a power of two.
+SLOTS = 1 << 16
+
+_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def doc_key(doc_id: str) -> int:
+    """A 63-bit hash of a document id; its low 16 bits are the document's bootstrap slot."""
+    return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest(), "big") >> 1
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """The SplitMix64 finalizer (Steele et al. 2014) on uint64 arrays: a fast, well-mixed hash."""
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+# CDF of Poisson(1) at k = 0..24; the tail beyond is below 2^-53, i.e. never drawn.
+_POISSON1_CDF = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(25)])
+
+
+def poisson_weights(slots: np.ndarray, replicates: int, seed: int) -> np.ndarray:
+    """Poisson(1) weights, shape ``(len(slots), replicates)``, a pure function of (seed, slot, r)."""
+    with np.errstate(over="ignore"):
+        base = _splitmix64(np.asarray([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))[0]
+        s = np.asarray(slots, dtype=np.uint64)[:, None] * np.uint64(0xD1B54A32D192ED03)
+        r = np.arange(replicates, dtype=np.uint64)[None, :] * np.uint64(0x8CB92BA72F3D8DD7)
+        h = _splitmix64(_splitmix64(s ^ base) + r)
+    u = (h >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+    return np.searchsorted(_POISSON1_CDF, u, side="right").astype(np.uint8)
+
+
+@dataclass
+class Bootstrap:
+    """Settings of the interval plus a small cache of weight matrices (slot sets recur)."""
+
+    replicates: int = 1000
+    confidence: float = 0.95
+    seed: int = 0
+    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+
+    def weights(self, slots: np.ndarray) -> np.ndarray:
+        key = slots.tobytes()
+        w = self._cache.get(key)
+        if w is None:
+            w = poisson_weights(slots, self.replicates, self.seed).astype(np.float64)
+            self._cache[key] = w
+            if len(self._cache) > 64:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return w
+
+    def interval(self, replicate_values: np.ndarray) -> tuple[float, float]:
+        """Percentile interval of the finite replicate values (NaN, NaN when there are none)."""
+        v = replicate_values[np.isfinite(replicate_values)]
+        if self.replicates <= 0 or v.size == 0:
+            return math.nan, math.nan
+        a = (1.0 - self.confidence) / 2.0
+        lo, hi = np.quantile(v, [a, 1.0 - a])
+        return float(lo), float(hi)
+
+
+class SlotSums:
+    """Integer sums of k per-document statistics, kept per bootstrap slot.
+
+    ``add`` takes a batch of documents (their slots and a ``(n, k)`` integer matrix); rows are
+    folded into one row per slot every few thousand documents, so memory stays bounded by
+    :data:`SLOTS`. All arithmetic is on ``int64``: any grouping of the same documents into
+    shards gives bit-identical totals.
+    """
+
+    __slots__ = ("k", "_slots", "_sums", "_pending", "_npending")
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self._slots = np.empty(0, dtype=np.int64)
+        self._sums = np.empty((0, k), dtype=np.int64)
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self._npending = 0
+
+    def add(self, slots: np.ndarray, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=np.int64).reshape(len(slots), self.k)
+        self._pending.append((np.asarray(slots, dtype=np.int64), values))
+        self._npending += len(slots)
+        if self._npending > 8192:
+            self._compact()
+
+    def _compact(self) -> None:
+        if not self._pending:
+            return
+        slots = np.concatenate([self._slots] + [p[0] for p in self._pending])
+        values = np.concatenate([self._sums] + [p[1] for p in self._pending])
+        self._pending, self._npending = [], 0
+        uniq, inverse = np.unique(slots, return_inverse=True)
+        sums = np.zeros((len(uniq), self.k), dtype=np.int64)
+        np.add.at(sums, inverse.reshape(-1), values)
+        self._slots, self._sums = uniq, sums
+
+    def merge(self, other: "SlotSums") -> None:
+        other._compact()
+        self._pending.append((other._slots, other._sums))
+        self._npending += len(other._slots)
+        self._compact()
+
+    @classmethod
+    def combined(cls, parts: list["SlotSums"], k: int) -> "SlotSums":
+        out = cls(k)
+        for p in parts:
+            out.merge(p)
+        return out
+
+    @property
+    def slots(self) -> np.ndarray:
+        self._compact()
+        return self._slots
+
+    @property
+    def sums(self) -> np.ndarray:
+        self._compact()
+        return self._sums
+
+    def totals(self) -> np.ndarray:
+        """Column totals, shape ``(k,)``."""
+        return self.sums.sum(axis=0)
+
+    def replicates(self, boot: Bootstrap) -> np.ndarray:
+        """Weighted column totals per replicate, shape ``(B, k)``."""
+        if len(self.slots) == 0 or boot.replicates <= 0:
+            return np.zeros((max(boot.replicates, 0), self.k))
+        return boot.weights(self.slots).T @ self.sums.astype(np.float64)
+
+    def __getstate__(self) -> tuple:
+        self._compact()
+        return (self.k, self._slots, self._sums)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.k, self._slots, self._sums = state
+        self._pending, self._npending = [], 0
+
+
+def ratio_with_ci(num: SlotSums, num_col: int, den: SlotSums, den_col: int,
+                  boot: Bootstrap) -> tuple[float, float, float]:
+    """Σ num[:, num_col] / Σ den[:, den_col] and its bootstrap interval (value, low, high).
+
+    ``num`` and ``den`` may be different strata (two tokenizers, two languages): the replicate
+    totals of both come from the same slot weights, so the interval is that of the paired ratio.
+    """
+    n_tot, d_tot = num.totals()[num_col], den.totals()[den_col]
+    value = float(n_tot) / float(d_tot) if d_tot else math.nan
+    if not d_tot or boot.replicates <= 0:
+        return value, math.nan, math.nan
+    rn = num.replicates(boot)[:, num_col]
+    rd = rn if den is num and den_col == num_col else den.replicates(boot)[:, den_col]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo, hi = boot.interval(rn / rd)
+    return value, lo, hi

@@ -1,0 +1,213 @@
+"""The saved results folder, loaded once for every page (the report never recomputes anything)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import TokeffError
+from ..results import COST_FILE, CURVES_FILE, METRICS_FILE, read_metrics, read_optional_csv, read_run
+from .names import language_label, short_names
+from .style import TokenizerStyle
+
+TOKEN_LENGTHS_FILE = "token_lengths.csv"
+
+#: Note value marking fertility computed with the character fallback (no-space scripts).
+CHAR_SEGMENTATION = "segmentation=characters"
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """How a metric is named for readers and which direction is better."""
+
+    label: str
+    better: str = ""  # "higher", "lower" or "" (neither: a count, a setting)
+
+
+#: Known metrics in the order tables list them; unknown metrics follow alphabetically.
+METRIC_INFO: dict[str, MetricInfo] = {
+    "bytes_per_token": MetricInfo("bytes per token", "higher"),
+    "chars_per_token": MetricInfo("characters per token", "higher"),
+    "tokens": MetricInfo("tokens"),
+    "normalized_sequence_length": MetricInfo("normalized sequence length", "lower"),
+    "fertility": MetricInfo("fertility", "lower"),
+    "fertility_in_context": MetricInfo("fertility in context", "lower"),
+    "continued_word_rate": MetricInfo("continued-word rate", "lower"),
+    "single_token_word_rate": MetricInfo("single-token word rate", "higher"),
+    "premium": MetricInfo("premium", "lower"),
+    "shannon_efficiency": MetricInfo("Shannon efficiency", "higher"),
+    "renyi_efficiency": MetricInfo("Rényi efficiency", "higher"),
+    "vocab_utilization": MetricInfo("vocabulary utilization", "higher"),
+    "unk_rate": MetricInfo("unknown-token rate", "lower"),
+    "byte_fallback_rate": MetricInfo("byte-fallback rate", "lower"),
+    "roundtrip_fidelity": MetricInfo("round-trip fidelity", "higher"),
+    "bits_per_byte": MetricInfo("bits per byte", "lower"),
+    "token_perplexity": MetricInfo("per-token perplexity", "lower"),
+    "word_perplexity": MetricInfo("per-word perplexity", "lower"),
+    "train_flops": MetricInfo("training FLOPs"),
+    "train_bytes_seen": MetricInfo("training bytes seen"),
+    "train_tokens_seen": MetricInfo("training tokens seen"),
+    "achieved_flops_per_second": MetricInfo("achieved FLOP/s"),
+}
+
+#: Metrics that come from training a model rather than from tokenizing the evaluation text.
+TRAINING_METRICS = {
+    "bits_per_byte", "token_perplexity", "word_perplexity", "train_flops",
+    "train_bytes_seen", "train_tokens_seen", "achieved_flops_per_second",
+}
+
+
+def metric_label(metric: str) -> str:
+    """Reader's name of a metric (``continued_word_rate`` → ``continued-word rate``)."""
+    info = METRIC_INFO.get(metric)
+    return info.label if info else metric.replace("_", " ")
+
+
+def metric_sort_key(metric: str) -> tuple[int, str]:
+    order = list(METRIC_INFO)
+    return (order.index(metric), "") if metric in order else (len(order), metric)
+
+
+@dataclass
+class ReportData:
+    """Everything a page may draw from, plus the shared tokenizer style.
+
+    Attributes:
+        folder: the results folder.
+        metrics: the tidy metrics table (see :mod:`tokeff.results`).
+        run: run.json as a dict (empty when absent).
+        curves, cost, token_lengths: the optional tables, ``None`` when absent or empty.
+        style: labels, colours and markers of every tokenizer.
+        corpora: corpus names in run order.
+    """
+
+    folder: Path
+    metrics: pd.DataFrame
+    run: dict[str, Any]
+    curves: pd.DataFrame | None
+    cost: pd.DataFrame | None
+    token_lengths: pd.DataFrame | None
+    style: TokenizerStyle
+    corpora: list[str] = field(default_factory=list)
+
+    # ----- lookups -----
+
+    def has(self, metric: str) -> bool:
+        """True when at least one finite value of ``metric`` exists."""
+        m = self.metrics
+        return bool(((m["metric"] == metric) & m["value"].notna()).any())
+
+    def rows(self, metric: str, corpus: str | None = None, language: str | None = None) -> pd.DataFrame:
+        """Rows of one metric, optionally of one corpus and/or language, values present."""
+        m = self.metrics
+        sel = (m["metric"] == metric) & m["value"].notna()
+        if corpus is not None:
+            sel &= m["corpus"] == corpus
+        if language is not None:
+            sel &= m["language"] == language
+        return m[sel]
+
+    def corpora_with(self, metric: str, language: str | None = "all") -> list[str]:
+        """Corpora (run order) that have ``metric`` (for ``language``; any when None)."""
+        present = set(self.rows(metric, language=language)["corpus"])
+        return [c for c in self.corpora if c in present]
+
+    def unit(self, metric: str) -> str:
+        """The unit metrics.csv gives for ``metric`` (first non-empty), or ``''``."""
+        units = [u for u in self.rows(metric)["unit"].astype(str) if u and u.lower() != "nan"]
+        return units[0] if units else ""
+
+    def axis_label(self, metric: str) -> str:
+        """``bytes per token (bytes/token)``: the reader's name with the unit."""
+        unit = self.unit(metric)
+        label = metric_label(metric)
+        return f"{label} ({unit})" if unit else label
+
+    def ordered(self, names: list[str] | set[str]) -> list[str]:
+        """Tokenizer names in the report's fixed order."""
+        names = set(names)
+        return [n for n in self.style.order if n in names]
+
+    def label(self, tokenizer: str) -> str:
+        return self.style.label.get(tokenizer, tokenizer)
+
+    def colour(self, tokenizer: str) -> str:
+        return self.style.colour.get(tokenizer, "#444444")
+
+    def marker(self, tokenizer: str) -> str:
+        return self.style.marker.get(tokenizer, "o")
+
+    def corpus_info(self, corpus: str) -> dict[str, Any]:
+        for c in self.run.get("corpora", []) or []:
+            if c.get("name") == corpus:
+                return c
+        return {}
+
+    def language_names(self) -> dict[str, str]:
+        """Language names a run may carry (``language_names`` per corpus), merged."""
+        names: dict[str, str] = {}
+        for c in self.run.get("corpora", []) or []:
+            names.update(c.get("language_names") or {})
+        return names
+
+    def lang(self, tag: str) -> str:
+        """Display label of a language tag."""
+        return language_label(tag, self.language_names())
+
+    def reference_language(self, corpus: str) -> str:
+        return str(self.corpus_info(corpus).get("reference_language") or "")
+
+    def training(self) -> dict[str, Any]:
+        return self.run.get("training") or {}
+
+
+def _nonempty(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    return df if df is not None and len(df) else None
+
+
+def _tokenizer_order(run: dict[str, Any], metrics: pd.DataFrame, *extra: pd.DataFrame | None) -> list[str]:
+    """Run order first (what the user asked for), then anything else found, sorted."""
+    order: list[str] = []
+    for t in run.get("tokenizers", []) or []:
+        name = t.get("name") if isinstance(t, dict) else str(t)
+        if name and name not in order:
+            order.append(name)
+    found: set[str] = set(metrics["tokenizer"].astype(str))
+    for df in extra:
+        if df is not None and "tokenizer" in df.columns:
+            found |= set(df["tokenizer"].astype(str))
+    order += sorted(found - set(order))
+    return order
+
+
+def load(folder: Path) -> ReportData:
+    """Read a results folder. Raises :class:`TokeffError` when it holds no metrics."""
+    folder = Path(folder)
+    if not (folder / METRICS_FILE).exists():
+        raise TokeffError(f"{folder} has no {METRICS_FILE}: run `tokeff analyze --out {folder}` first")
+    metrics = read_metrics(folder)
+    for col in ("corpus", "language", "tokenizer", "metric", "unit", "note"):
+        metrics[col] = metrics[col].fillna("").astype(str)
+    for col in ("value", "ci_low", "ci_high"):
+        metrics[col] = pd.to_numeric(metrics[col], errors="coerce")
+    metrics["language"] = metrics["language"].replace("", "all")
+    run = read_run(folder)
+    curves = _nonempty(read_optional_csv(folder, CURVES_FILE))
+    cost = _nonempty(read_optional_csv(folder, COST_FILE))
+    lengths = _nonempty(read_optional_csv(folder, TOKEN_LENGTHS_FILE))
+    order = _tokenizer_order(run, metrics, curves, cost, lengths)
+    style = TokenizerStyle.build(order, short_names(order))
+    corpora = [c.get("name") for c in run.get("corpora", []) or [] if c.get("name")]
+    corpora += sorted(set(metrics["corpus"]) - set(corpora) - {""})
+    return ReportData(folder, metrics, run, curves, cost, lengths, style, corpora)
+
+
+def finite(x: object) -> bool:
+    try:
+        return math.isfinite(float(x))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,84 @@
+"""The results folder: what a run writes, in which schema, and how it is read back.
+
+A run of ``analyze`` (or ``sweep``) writes one folder; the report is rebuilt from it alone::
+
+    metrics.csv   the tidy table: one row per (corpus, language, tokenizer, metric)
+    run.json      settings, versions, corpora and tokenizers described, timings
+    curves.csv    learning curves when a model was trained (tokenizer, step, ... bits_per_byte)
+    cost.csv      the cost model when a model was trained or tokens/byte are known
+    report.pdf, report.md, *.png   written by :mod:`tokeff.report`
+
+Every write goes to a temporary file in the same folder and is then renamed over the target, so
+an interrupted run never leaves a half-written file: what is there is always whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: Columns of ``metrics.csv``, in order. ``language`` is ``"all"`` for a whole-corpus value;
+#: ``n`` is how many units (documents, aligned lines, words) stand behind the value; ``note``
+#: flags anything a reader must know (e.g. ``segmentation=characters``).
+METRIC_COLUMNS = ["corpus", "language", "tokenizer", "metric", "value", "unit", "ci_low", "ci_high", "n", "note"]
+
+METRICS_FILE = "metrics.csv"
+RUN_FILE = "run.json"
+CURVES_FILE = "curves.csv"
+COST_FILE = "cost.csv"
+
+
+def tidy(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows (dicts with at least corpus, language, tokenizer, metric, value, unit) as the tidy table."""
+    df = pd.DataFrame(rows, columns=METRIC_COLUMNS)
+    df["n"] = df["n"].fillna(0).astype("int64")
+    df["note"] = df["note"].fillna("")
+    return df
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_csv(path: Path, df: pd.DataFrame) -> None:
+    # A fixed float format keeps metrics.csv byte-identical between identical runs.
+    atomic_write(path, lambda p: df.to_csv(p, index=False, float_format="%.10g", lineterminator="\n"))
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    write_text(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def read_metrics(folder: Path) -> pd.DataFrame:
+    df = pd.read_csv(Path(folder) / METRICS_FILE, keep_default_na=False, na_values={"value": [""], "ci_low": [""], "ci_high": [""]})
+    return df
+
+
+def read_run(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / RUN_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def read_optional_csv(folder: Path, name: str) -> pd.DataFrame | None:
+    path = Path(folder) / name
+    return pd.read_csv(path) if path.exists() else None
