@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import socket
 import sys
 import threading
 from collections.abc import Iterator
@@ -84,7 +85,7 @@ def server() -> Iterator[LocalServer]:
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield state
@@ -159,6 +160,10 @@ def test_parallel_entry_reads_aligned_lines_and_fetches_only_the_languages_asked
 
     with pytest.raises(CorpusError, match="has no language xx"):
         known_corpus("par:xx", manifest=m, cache_dir=tmp_path)
+    # The same choice as a list; German is fetched now, English and Japanese come from the cache.
+    both = known_corpus("par", languages=["jpn", "deu"], manifest=m, cache_dir=tmp_path, progress=False)
+    assert {d.language for d in both} == {"eng", "jpn", "deu"}
+    assert sorted(server.requests) == ["/deu.txt", "/eng.txt", "/jpn.txt"]
 
 
 def test_wrong_checksum_fails_in_one_line_and_saves_nothing(server: LocalServer, tmp_path: Path) -> None:
@@ -186,7 +191,7 @@ def test_short_file_without_a_lie_in_content_length_still_fails_on_the_recorded_
     url = server.serve("/a.txt", ENG[:-10])  # an honest but shorter upstream file
     m = manifest("tiny", [file_entry("a.txt", url, ENG)])
 
-    with pytest.raises(CorpusError, match="truncated"):
+    with pytest.raises(CorpusError, match="has 52 bytes but the manifest records 62: the transfer was truncated"):
         known_corpus("tiny", manifest=m, cache_dir=tmp_path, progress=False)
     assert leftovers(corpus_folder("tiny", tmp_path)) == []
 
@@ -202,11 +207,24 @@ def test_server_error_fails_with_the_status_and_saves_nothing(server: LocalServe
 
 
 def test_unreachable_server_fails_in_one_line(tmp_path: Path) -> None:
-    # A port nobody listens on: connection refused, immediately.
-    m = manifest("tiny", [file_entry("a.txt", "http://127.0.0.1:9/a.txt", ENG)])
-    with pytest.raises(CorpusError, match="cannot download http://127.0.0.1:9/a.txt") as err:
+    with socket.socket() as s:  # a port that was free a moment ago: nobody listens there
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/a.txt"
+    m = manifest("tiny", [file_entry("a.txt", url, ENG)])
+    with pytest.raises(CorpusError, match=f"cannot download {url}") as err:
         known_corpus("tiny", manifest=m, cache_dir=tmp_path, progress=False, timeout=2)
     assert "\n" not in str(err.value)
+
+
+def test_a_server_that_never_answers_times_out_instead_of_hanging(tmp_path: Path) -> None:
+    with socket.socket() as silent:  # accepts connections (the backlog) but never replies
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/a.txt"
+        m = manifest("tiny", [file_entry("a.txt", url, ENG)])
+        with pytest.raises(CorpusError, match=r"timed out \(no answer for 0.3 s\)"):
+            known_corpus("tiny", manifest=m, cache_dir=tmp_path, progress=False, timeout=0.3)
+    assert leftovers(corpus_folder("tiny", tmp_path)) == []
 
 
 # --------------------------------------------------------------------------- offline
@@ -288,7 +306,7 @@ def test_list_known_describes_each_entry_and_whether_it_is_cached(server: LocalS
     assert {"ntrex128", "tinyshakespeare", "gutenberg-en"} <= set(listing)
     nt = listing["ntrex128"]
     assert nt["spec"] == "known:ntrex128" and nt["kind"] == "parallel" and nt["licence"] == "CC BY-SA 4.0"
-    assert nt["files"] == 39 and nt["languages"][0] == "eng" and nt["bytes"] > 16_000_000
+    assert nt["files"] == 38 and nt["languages"][0] == "eng" and nt["bytes"] > 16_000_000
     assert nt["cached"] is False and nt["path"] == str(tmp_path / "corpora" / "ntrex128")
 
     m = manifest("tiny", [file_entry("a.txt", server.serve("/a.txt", ENG), ENG)])
@@ -347,7 +365,7 @@ def test_shipped_checksums_match_the_real_files(shared_dir: Path) -> None:
                 data = copy.read_bytes()
                 assert (len(data), sha256(data)) == (f.size, f.sha256), f"{entry.name}/{f.name}"
                 checked += 1
-    assert checked == 39 + 1 + 10  # NTREX-128, Tiny Shakespeare, ten Gutenberg books
+    assert checked == 38 + 1 + 10  # NTREX-128 (English + 37 translations), Tiny Shakespeare, ten Gutenberg books
 
 
 def test_real_ntrex_subset_downloads_through_the_shipped_manifest(server: LocalServer, shared_dir: Path, tmp_path: Path) -> None:
@@ -380,7 +398,7 @@ def test_hf_spec_parts() -> None:
 def test_hf_without_datasets_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "datasets", None)  # makes `import datasets` fail
     with pytest.raises(CorpusError, match=r"^hf:wikitext needs the Hugging Face datasets library: pip install datasets$"):
-        hf_corpus("wikitext")
+        hf_corpus("hf:wikitext")  # the whole spec, or only the part after hf:
 
 
 def test_hf_reads_rows_through_datasets_streaming_when_online(monkeypatch: pytest.MonkeyPatch) -> None:

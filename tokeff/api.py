@@ -149,7 +149,7 @@ def analyze(
     device: str = "auto",
     seed: int = 0,
     bootstrap: int = 1000,
-    baseline: str = "bytes",
+    baseline: str | None = None,
     workers: int | None = None,
     progress: bool = True,
     report: bool = True,
@@ -172,18 +172,20 @@ def analyze(
         seed: seeds the bootstrap and the training run.
         run_info: extra entries for ``run.json`` (the sweep records itself there).
         bootstrap: bootstrap replicates for confidence intervals (0 turns them off).
-        baseline: the tokenizer spec normalized sequence length is measured against.
+        baseline: the tokenizer normalized sequence length is measured against (default: the
+            first tokenizer, so list the one you use now first).
 
     Returns:
         The tidy table: ``corpus, language, tokenizer, metric, value, unit, ci_low, ci_high, n, note``.
     """
-    from .analysis import MetricSettings, measure
+    from .analysis import measure
+    from .metrics.settings import MetricSettings
 
     started = time.time()
     tokenizers = list(tokenizers)
     loaded = load_all(tokenizers, corpora, note=note, **corpus_options)
     folder = Path(out) if out is not None else None
-    settings = MetricSettings(baseline=baseline, bootstrap=bootstrap, seed=seed)
+    settings = MetricSettings(baseline=baseline, bootstrap_replicates=bootstrap, seed=seed)
     run: dict[str, object] = {
         "tokeff_version": versions().get("tokeff", "dev"),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -290,7 +292,7 @@ def sweep(
 
     if not vocab_sizes:
         raise TokeffError("no vocabulary sizes given; pass e.g. --vocab 1024,4096,16384")
-    corpus_options = {k: options.pop(k) for k in ("lines", "errors") if k in options}
+    corpus_options = {k: options.pop(k) for k in ("lines", "errors", "languages") if k in options}
     cs = as_corpora(corpora, **corpus_options)
     largest = max(vocab_sizes)
     note(f"training tokeff BPE to {largest} on the train split of {', '.join(c.name for c in cs)}")

@@ -55,6 +55,7 @@ def _corpus_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lines", action="store_true", help="in .txt corpora, one document per line (default: per blank-line-separated block)")
     p.add_argument("--errors", choices=("strict", "replace"), default="strict",
                    help="invalid UTF-8: stop with its byte offset (strict, default) or replace it with U+FFFD")
+    p.add_argument("--languages", metavar="L,L,...", help="read only these languages of parallel corpora, e.g. eng,deu,zho-CN")
 
 
 def _train_options(p: argparse.ArgumentParser) -> None:
@@ -82,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a tokenizer to compare (repeatable; default: bytes, tiktoken:gpt2, tiktoken:cl100k_base, "
                         "tiktoken:o200k_base, train:hf-bpe:8192, train:spm-unigram:8192)")
     a.add_argument("--out", default="results", metavar="DIR", help="results folder (default: results)")
-    a.add_argument("--baseline", default="bytes", metavar="NAME", help="tokenizer that normalized sequence length is relative to (default: bytes)")
+    a.add_argument("--baseline", metavar="NAME", help="tokenizer that normalized sequence length is relative to (default: the first --tokenizer)")
     a.add_argument("--bootstrap", type=int, default=1000, metavar="B", help="bootstrap replicates for 95%% confidence intervals (0: none)")
     a.add_argument("--seed", type=int, default=0, help="seed for the bootstrap and training (default 0)")
     a.add_argument("--workers", type=int, metavar="N", help="worker processes for the measurement pass (default: all cores)")
@@ -132,6 +133,8 @@ def _run(args: argparse.Namespace) -> int:
 
     progress = not args.no_progress
     corpus_opts = {"lines": getattr(args, "lines", False), "errors": getattr(args, "errors", "strict")}
+    if getattr(args, "languages", None):
+        corpus_opts["languages"] = [x.strip() for x in args.languages.split(",") if x.strip()]
     command = "python -m tokeff " + shlex.join(sys.argv[1:])
     if args.command == "analyze":
         df = api.analyze(args.tokenizer or api.DEFAULT_TOKENIZERS, args.corpus or ["default"], out=args.out,

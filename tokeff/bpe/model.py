@@ -144,11 +144,11 @@ class BPEModel:
 
     def decode_bytes(self, ids: Sequence[int]) -> bytes:
         """The bytes of ``ids`` joined."""
-        try:
-            return b"".join(self._vocab[i] if i >= 0 else self._vocab[len(self._vocab)] for i in ids)
-        except IndexError:
-            bad = next(i for i in ids if not 0 <= i < len(self._vocab))
-            raise ValueError(f"token id {bad} is outside this vocabulary of {len(self._vocab)}") from None
+        vocab, n = self._vocab, len(self._vocab)
+        if any(not 0 <= i < n for i in ids):
+            bad = next(i for i in ids if not 0 <= i < n)
+            raise ValueError(f"token id {bad} is outside this vocabulary of {n}")
+        return b"".join([vocab[i] for i in ids])
 
     def decode(self, ids: Sequence[int], *, errors: str = "replace") -> str:
         """The text of ``ids``; ``decode(encode(s)) == s`` for every valid string ``s``.

@@ -153,10 +153,7 @@ def train_bpe(
 
     started = time.perf_counter()
     try:
-        try:
-            chunks, n_chars = count_chunks(texts, pat, special_tokens=specials, workers=workers, on_batch=on_batch)
-        except UnicodeEncodeError as exc:
-            raise BPETrainingError(f"the corpus has text that is not valid Unicode ({exc}); clean it first") from None
+        chunks, n_chars = count_chunks(texts, pat, special_tokens=specials, workers=workers, on_batch=on_batch)
         if not chunks:
             raise BPETrainingError(
                 "the training corpus is empty (no text after pre-splitting); give train_bpe some text"
@@ -165,7 +162,7 @@ def train_bpe(
             merges = learn_merges(chunks, n_merges, min_frequency, backend=backend, on_merge=on_merge)
         except UnicodeEncodeError as exc:
             raise BPETrainingError(
-                f"the corpus has text with lone surrogates, which have no UTF-8 bytes ({exc});"
+                f"the corpus is not valid Unicode: it has lone surrogates, which have no UTF-8 bytes ({exc});"
                 " clean it first (e.g. text.encode('utf-8', 'replace').decode())"
             ) from None
     finally:

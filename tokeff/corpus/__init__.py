@@ -9,6 +9,7 @@ Spec strings (the CLI's ``--corpus`` and :func:`load_corpus`):
 ``PATH.jsonl[:FIELD]``         JSON lines, text in ``FIELD`` (default ``text``)
 ``parallel:DIR``               ``<lang>.txt`` files aligned line by line (NTREX-128 layout)
 ``known:NAME``                 a public corpus downloaded once with a verified checksum, then cached
+``hf:DATASET[:SPLIT][:FIELD]``  a Hugging Face dataset, when the ``datasets`` package is installed
 =============================  ===================================================================
 """
 
@@ -24,20 +25,29 @@ from .sources import folder_corpus, jsonl_corpus, parallel_corpus, text_file_cor
 __all__ = ["Corpus", "Document", "split_of", "load_corpus", "load_corpora", "parallel_corpus",
            "text_file_corpus", "folder_corpus", "jsonl_corpus", "default_corpora"]
 
-SPEC_HELP = "default, PATH.txt, DIR, PATH.jsonl[:FIELD], parallel:DIR, known:NAME"
+SPEC_HELP = "default, PATH.txt, DIR, PATH.jsonl[:FIELD], parallel:DIR, known:NAME, hf:DATASET"
 
 
-def load_corpus(spec: str, *, lines: bool = False, language: str = "und", errors: str = "strict") -> list[Corpus]:
-    """The corpora a spec names (``default`` names three; every other spec one)."""
+def load_corpus(spec: str, *, lines: bool = False, language: str = "und", errors: str = "strict",
+                languages: list[str] | None = None) -> list[Corpus]:
+    """The corpora a spec names (``default`` names three; every other spec one).
+
+    ``lines``: one document per line in ``.txt`` files; ``language``: the tag of documents that
+    carry none; ``errors``: ``"strict"`` or ``"replace"`` for invalid UTF-8; ``languages``: read
+    only these languages of a parallel corpus.
+    """
     if spec == "default":
         return default_corpora()
     if spec.startswith("parallel:"):
-        return [parallel_corpus(spec.removeprefix("parallel:"), errors=errors)]
+        return [parallel_corpus(spec.removeprefix("parallel:"), errors=errors, languages=languages)]
     if spec.startswith("known:"):
         from .known import known_corpus
 
-        found = known_corpus(spec.removeprefix("known:"))
-        return found if isinstance(found, list) else [found]
+        return [known_corpus(spec.removeprefix("known:"), languages=languages)]
+    if spec.startswith("hf:"):
+        from .known import hf_corpus
+
+        return [hf_corpus(spec, language=language)]
     path, _, field = spec.partition(".jsonl:")
     if field or spec.endswith(".jsonl"):
         path = path + ".jsonl" if field else spec

@@ -23,7 +23,7 @@ and never a half-written file in the cache:
   **wrong checksum**: the download goes to a temporary file beside the target and is renamed into
   place only after size and SHA-256 match, so a bad transfer leaves nothing behind.
 * **a cached file that changed** (disk error, hand-placed wrong file): it is re-hashed on every
-  load (about 20 ms for NTREX-128) and a mismatch says which file to delete.
+  load (about 50 ms for all of NTREX-128) and a mismatch says which file to delete.
 
 Entries whose upstream publishes no fixed bytes may record ``"sha256": null``: the first download
 is trusted, its checksum recorded in ``<cache>/corpora/<NAME>/.tofu.json`` with one
@@ -51,7 +51,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from itertools import chain
+from itertools import chain, count
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +193,7 @@ def _parse_entry(name: str, raw: Mapping[str, Any]) -> KnownEntry:
 
 def corpus_folder(name: str, cache_dir: str | Path | None = None) -> Path:
     """Where known corpus ``name`` is cached: ``<cache>/corpora/<name>``."""
-    from ..cache import cache_root
+    from ..cache import cache_root  # here, not at the top: tokeff.cache imports pandas
 
     return (Path(cache_dir) if cache_dir is not None else cache_root()) / "corpora" / name
 
@@ -225,7 +225,8 @@ def list_known(*, manifest: str | Path | Mapping[str, Any] | None = None,
     return out
 
 
-def known_corpus(name: str, *, manifest: str | Path | Mapping[str, Any] | None = None,
+def known_corpus(name: str, *, languages: list[str] | None = None,
+                 manifest: str | Path | Mapping[str, Any] | None = None,
                  cache_dir: str | Path | None = None, offline: bool | None = None,
                  timeout: float | None = None, progress: bool | None = None) -> Corpus:
     """The known corpus ``name`` (the part of a spec after ``known:``), downloading it if needed.
@@ -235,6 +236,7 @@ def known_corpus(name: str, *, manifest: str | Path | Mapping[str, Any] | None =
     Args:
         name: ``NAME`` or, for a parallel corpus, ``NAME:LANG,LANG`` to fetch and read only those
             languages (the reference language is always included).
+        languages: the same choice as a list (added to any given in ``name``).
         manifest: manifest path or parsed dict (default: the shipped ``corpora/known.json``).
         cache_dir: the tokeff cache folder (default ``$TOKEFF_CACHE`` / the user cache folder);
             files go to ``<cache_dir>/corpora/<NAME>/``.
@@ -247,7 +249,9 @@ def known_corpus(name: str, *, manifest: str | Path | Mapping[str, Any] | None =
         CorpusError: unknown name or language, offline and not cached, download failed, a
             checksum or size mismatch. The message is one line and says what to do.
     """
-    base, _, langs = name.partition(":")
+    base, _, langs = name.removeprefix("known:").partition(":")
+    if languages:
+        langs = ",".join([*filter(None, langs.split(",")), *languages])
     entries = load_manifest(manifest)
     entry = entries.get(base)
     if entry is None:
@@ -287,8 +291,8 @@ def _ensure_cached(entry: KnownEntry, files: list[KnownFile], folder: Path, *, o
         return
     if offline:
         first = missing[0]
-        more = (f" (and {len(missing) - 1} more files into the same folder; corpora/KNOWN.md lists their URLs)"
-                if len(missing) > 1 else "")
+        n = len(missing) - 1
+        more = f" (and {n} more file{'s' * (n > 1)} into the same folder; corpora/KNOWN.md lists their URLs)" if n else ""
         raise CorpusError(
             f"known:{entry.name} is not cached and {_offline_var() or 'offline mode'} forbids downloading: "
             f"download {first.url} and save it as {folder / first.name}{more}"
@@ -296,7 +300,7 @@ def _ensure_cached(entry: KnownEntry, files: list[KnownFile], folder: Path, *, o
     total = sum(f.size or 0 for f in missing) or None
     sys.stderr.write(f"tokeff: downloading known:{entry.name} ({len(missing)} file{'s' * (len(missing) > 1)}"
                      f"{f', {total / 2**20:.1f} MiB' if total else ''}, {entry.licence}) into {folder}\n")
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=f"known:{entry.name}",
               disable=(not progress) if progress is not None else None, leave=False) as bar:
@@ -341,12 +345,16 @@ def fetch(url: str, dest: Path, *, sha256: str | None, size: int | None, timeout
                             raise CorpusError(f"download of {url} is larger than the {size} bytes recorded in the manifest; "
                                               "the upstream file changed: nothing was saved")
             except urllib.error.HTTPError as e:
+                e.close()  # it holds the open response
                 raise CorpusError(f"download of {url} failed: HTTP {e.code} {_one_line(e.reason)}; nothing was saved") from None
             except urllib.error.URLError as e:
+                if isinstance(e.reason, TimeoutError):
+                    raise CorpusError(f"download of {url} timed out (no answer for {timeout:g} s); nothing was saved; "
+                                      "try again, or raise TOKEFF_DOWNLOAD_TIMEOUT") from None
                 raise CorpusError(f"cannot download {url}: {_one_line(e.reason)}; check the network, "
                                   "or set TOKEFF_OFFLINE=1 and place the file by hand") from None
             except (TimeoutError, socket.timeout):
-                raise CorpusError(f"download of {url} timed out (no data for {timeout:g} s); nothing was saved; "
+                raise CorpusError(f"download of {url} timed out (no answer for {timeout:g} s); nothing was saved; "
                                   "try again, or raise TOKEFF_DOWNLOAD_TIMEOUT") from None
             except (http.client.HTTPException, ConnectionError) as e:
                 raise CorpusError(f"download of {url} broke off after {received} bytes ({_one_line(e) or type(e).__name__}); "
@@ -357,8 +365,8 @@ def fetch(url: str, dest: Path, *, sha256: str | None, size: int | None, timeout
         if expected is not None and received < expected:
             raise CorpusError(f"download of {url} was truncated: got {received} of {expected} bytes; nothing was saved; try again")
         if size is not None and received != size:
-            raise CorpusError(f"download of {url} has {received} bytes but the manifest records {size}; "
-                              "the upstream file changed: nothing was saved")
+            raise CorpusError(f"download of {url} has {received} bytes but the manifest records {size}: the transfer "
+                              "was truncated or the upstream file changed; nothing was saved; try again")
         digest = h.hexdigest()
         if sha256 is not None and digest != sha256:
             raise CorpusError(f"download of {url} has the wrong SHA-256 ({digest[:16]}..., expected {sha256[:16]}...); "
@@ -446,7 +454,10 @@ def parse_hf_spec(spec: str) -> tuple[str, str | None, str, str]:
 
     >>> parse_hf_spec("wikitext@wikitext-2-raw-v1:test")
     ('wikitext', 'wikitext-2-raw-v1', 'test', 'text')
+
+    The ``hf:`` prefix itself may be included or not.
     """
+    spec = spec.removeprefix("hf:")
     parts = spec.split(":")
     if not parts[0] or len(parts) > 3:
         raise CorpusError(f"hf:{spec}: expected hf:DATASET[@CONFIG][:SPLIT][:FIELD], e.g. hf:wikitext@wikitext-2-raw-v1:test:text")
@@ -459,10 +470,11 @@ def parse_hf_spec(spec: str) -> tuple[str, str | None, str, str]:
 def hf_corpus(spec: str, *, language: str = "und", offline: bool | None = None) -> Corpus:
     """A Hugging Face dataset split as a corpus: one document per row, text in ``FIELD``.
 
-    ``spec`` is the part after ``hf:``. Needs the optional ``datasets`` library. Online the split
+    ``spec`` is the whole spec or the part after ``hf:``. Needs the optional ``datasets`` library. Online the split
     is *streamed* (nothing is held in memory or fully downloaded first); offline
     (``TOKEFF_OFFLINE`` / ``HF_HUB_OFFLINE``) it is read from the ``datasets`` cache.
     """
+    spec = spec.removeprefix("hf:")
     dataset, config, split, field = parse_hf_spec(spec)
     offline = is_offline() if offline is None else offline
     if offline:
@@ -478,13 +490,22 @@ def hf_corpus(spec: str, *, language: str = "und", offline: bool | None = None) 
         raise CorpusError(f"hf:{spec}: cannot load dataset {dataset!r} split {split!r}: {_one_line(e)}") from None
 
     def documents() -> Iterator[Document]:
-        for i, row in enumerate(ds):
-            text = row.get(field) if isinstance(row, Mapping) else None
-            if not isinstance(text, str):
+        rows = iter(ds)
+        for i in count():
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as e:  # noqa: BLE001 - a stream can fail mid-way (network, cache)
+                raise CorpusError(f"hf:{spec}: reading row {i} failed: {_one_line(e)}") from None
+            if not isinstance(row, Mapping) or field not in row:
                 fields = ", ".join(row) if isinstance(row, Mapping) else "?"
                 raise CorpusError(f"hf:{spec}: row {i} has no text field {field!r} (fields: {fields}); "
                                   f"name the field as hf:{_hf_name(dataset, config)}:{split}:FIELD")
-            if text.strip():
+            text = row[field]
+            if text is not None and not isinstance(text, str):
+                raise CorpusError(f"hf:{spec}: row {i}: field {field!r} holds {type(text).__name__}, not text")
+            if text and text.strip():
                 yield Document(text, language, f"{split}:{i}")
 
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", "-".join(x for x in (dataset, config, split) if x))

@@ -103,7 +103,7 @@ def eval_windows(
 
 
 @torch.inference_mode()
-def evaluate(
+def evaluate_lm(
     model: Callable[[torch.Tensor], torch.Tensor],
     docs: Sequence[Sequence[int]],
     texts: Sequence[str],
@@ -144,7 +144,7 @@ def evaluate(
             x[r, : len(inputs)] = inputs
             y[r, : len(targets)] = targets
         logits = model(torch.from_numpy(x).to(device))
-        nats += float(LOSS_FN(logits.reshape(-1, logits.shape[-1]).float(), torch.from_numpy(y).to(device)))
+        nats += float(LOSS_FN(logits.reshape(-1, logits.shape[-1]).float(), torch.from_numpy(y).reshape(-1).to(device)))
     if was_training:
         model.train()
     return EvalResult(

@@ -41,7 +41,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .budget import DEFAULT_BUDGET, Budget
-from .evaluate import EvalResult, evaluate, unigram_bits_per_byte
+from .evaluate import EvalResult, evaluate_lm, unigram_bits_per_byte
 from .model import GPT, LOSS_FN, LOSS_NAME, ModelConfig, model_config
 
 #: Logit elements one forward/backward pass may hold (``rows x context x vocab``). Batches whose
@@ -284,7 +284,7 @@ def train_lm(
     curve_texts = [eval_texts[i] for i in curve_idx]
 
     def eval_on(docs: list[list[int]], texts: list[str]) -> EvalResult:
-        return evaluate(net, docs, texts, context=cfg.context, sep_id=sep_id, vocab_size=n_ids, stride=eval_stride, device=dev)
+        return evaluate_lm(net, docs, texts, context=cfg.context, sep_id=sep_id, vocab_size=n_ids, stride=eval_stride, device=dev)
 
     # --- resume ---------------------------------------------------------------------------------
     fingerprint = {

@@ -1,20 +1,31 @@
 """What a metric is, to the analysis pass.
 
 Each family of metrics is an :class:`Accumulator`: a small streaming state for one
-(corpus, tokenizer) that is fed every evaluation document once, with the ids the tokenizer gave
-it, can be merged with another shard's state, and finally turns into result rows. The analysis
-pass tokenizes each document once and feeds every accumulator from that one encoding.
+(corpus, tokenizer) that is fed every evaluation document once, in chunks, with the ids the
+tokenizer gave them (an :class:`~tokeff.metrics.batch.EncodedBatch`), can be merged with another
+shard's state, and finally turns into result rows. The analysis pass tokenizes each document once
+and feeds every accumulator from that one encoding.
+
+Accumulators keep integer sums only (per language, per bootstrap slot; see
+:mod:`tokeff.metrics.bootstrap`), so merging shards is exact and the floating-point work happens
+once, in :meth:`Accumulator.rows`, on the merged state.
 """
 
 from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from ..adapters.base import Tokenizer
-from ..corpus.core import Document
+from .batch import EncodedBatch, TextBatch
+from .bootstrap import Bootstrap, SlotSums, ratio_with_ci
+from .settings import MetricSettings
+
+#: The ``language`` of a value over the whole corpus.
+ALL = "all"
 
 
 @dataclass(frozen=True)
@@ -22,14 +33,14 @@ class MetricRow:
     """One number of the tidy results table, before the corpus and tokenizer are attached.
 
     ``language`` is ``"all"`` for a value over the whole corpus; ``n`` counts the units behind
-    the value (documents, aligned lines, words); ``note`` flags how it was computed when a
-    reader must know (``segmentation=characters``).
+    the value (documents or aligned lines: the units the bootstrap resamples); ``note`` flags how
+    it was computed when a reader must know (``segmentation=characters``).
     """
 
     metric: str
     value: float
     unit: str
-    language: str = "all"
+    language: str = ALL
     ci_low: float = math.nan
     ci_high: float = math.nan
     n: int = 0
@@ -39,17 +50,67 @@ class MetricRow:
         return asdict(self)
 
 
+@dataclass
+class RowContext:
+    """What :meth:`Accumulator.rows` needs besides its own state."""
+
+    tokenizer: Tokenizer
+    settings: MetricSettings
+    bootstrap: Bootstrap
+
+
 class Accumulator(ABC):
     """Streaming, mergeable state of one family of metrics for one (corpus, tokenizer)."""
 
     @abstractmethod
-    def update(self, doc: Document, ids: Sequence[int], tokenizer: Tokenizer) -> None:
-        """Account for one document and the ids ``tokenizer`` encoded it to."""
+    def update(self, batch: EncodedBatch) -> None:
+        """Account for one chunk of documents and the ids the tokenizer encoded them to."""
 
     @abstractmethod
     def merge(self, other: "Accumulator") -> None:
         """Fold another shard's state (same class, same settings) into this one."""
 
     @abstractmethod
-    def rows(self, tokenizer: Tokenizer) -> list[MetricRow]:
+    def rows(self, ctx: RowContext) -> list[MetricRow]:
         """The finished metrics."""
+
+
+class Strata:
+    """Per-language :class:`SlotSums` of ``columns`` (names of per-document statistics)."""
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+        self.col = {c: i for i, c in enumerate(columns)}
+        self.by_language: dict[str, SlotSums] = {}
+
+    def add(self, text: TextBatch, values: np.ndarray) -> None:
+        """``values``: shape (documents, columns), one row per document of ``text``."""
+        for lang, ix in text.language_groups():
+            sums = self.by_language.get(lang)
+            if sums is None:
+                sums = self.by_language[lang] = SlotSums(len(self.columns))
+            if len(ix) == len(values):
+                sums.add(text.slots, values)
+            else:
+                sums.add(text.slots[ix], values[ix])
+
+    def merge(self, other: "Strata") -> None:
+        for lang, sums in other.by_language.items():
+            mine = self.by_language.get(lang)
+            if mine is None:
+                mine = self.by_language[lang] = SlotSums(len(self.columns))
+            mine.merge(sums)
+
+    def items(self) -> list[tuple[str, SlotSums]]:
+        """("all", everything) first, then each language in sorted order."""
+        langs = sorted(self.by_language)
+        if not langs:
+            return []
+        everything = SlotSums.combined([self.by_language[lang] for lang in langs], len(self.columns))
+        return [(ALL, everything)] + [(lang, self.by_language[lang]) for lang in langs]
+
+    def ratio(self, sums: SlotSums, num: str, den: str, boot: Bootstrap) -> tuple[float, float, float]:
+        return ratio_with_ci(sums, self.col[num], sums, self.col[den], boot)
+
+    def total(self, sums: SlotSums, column: str) -> int:
+        return int(sums.totals()[self.col[column]])

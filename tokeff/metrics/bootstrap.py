@@ -74,23 +74,28 @@ def poisson_weights(slots: np.ndarray, replicates: int, seed: int) -> np.ndarray
 
 @dataclass
 class Bootstrap:
-    """Settings of the interval plus a small cache of weight matrices (slot sets recur)."""
+    """Settings of the interval, plus a bounded cache of weight blocks (slot sets recur: every
+    tokenizer and metric of a language resamples the same documents)."""
 
     replicates: int = 1000
     confidence: float = 0.95
     seed: int = 0
+    cache_bytes: int = 256 << 20
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+    _cached: int = field(default=0, repr=False, compare=False)
 
     def weights(self, slots: np.ndarray) -> np.ndarray:
+        """Weights of ``slots`` as float64 (ready for a matrix product), shape ``(len(slots), B)``."""
         key = slots.tobytes()
         w = self._cache.get(key)
-        if w is None:
-            w = poisson_weights(slots, self.replicates, self.seed).astype(np.float64)
-            self._cache[key] = w
-            if len(self._cache) > 64:
-                self._cache.popitem(last=False)
-        else:
+        if w is not None:
             self._cache.move_to_end(key)
+            return w
+        w = poisson_weights(slots, self.replicates, self.seed).astype(np.float64)
+        self._cache[key] = w
+        self._cached += w.nbytes
+        while self._cached > self.cache_bytes and len(self._cache) > 1:
+            self._cached -= self._cache.popitem(last=False)[1].nbytes
         return w
 
     def interval(self, replicate_values: np.ndarray) -> tuple[float, float]:
@@ -112,7 +117,7 @@ class SlotSums:
     shards gives bit-identical totals.
     """
 
-    __slots__ = ("k", "_slots", "_sums", "_pending", "_npending")
+    __slots__ = ("k", "_slots", "_sums", "_pending", "_npending", "_reps")
 
     def __init__(self, k: int) -> None:
         self.k = k
@@ -120,6 +125,7 @@ class SlotSums:
         self._sums = np.empty((0, k), dtype=np.int64)
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []
         self._npending = 0
+        self._reps: tuple | None = None
 
     def add(self, slots: np.ndarray, values: np.ndarray) -> None:
         values = np.asarray(values, dtype=np.int64).reshape(len(slots), self.k)
@@ -133,7 +139,7 @@ class SlotSums:
             return
         slots = np.concatenate([self._slots] + [p[0] for p in self._pending])
         values = np.concatenate([self._sums] + [p[1] for p in self._pending])
-        self._pending, self._npending = [], 0
+        self._pending, self._npending, self._reps = [], 0, None
         uniq, inverse = np.unique(slots, return_inverse=True)
         sums = np.zeros((len(uniq), self.k), dtype=np.int64)
         np.add.at(sums, inverse.reshape(-1), values)
@@ -167,10 +173,19 @@ class SlotSums:
         return self.sums.sum(axis=0)
 
     def replicates(self, boot: Bootstrap) -> np.ndarray:
-        """Weighted column totals per replicate, shape ``(B, k)``."""
-        if len(self.slots) == 0 or boot.replicates <= 0:
-            return np.zeros((max(boot.replicates, 0), self.k))
-        return boot.weights(self.slots).T @ self.sums.astype(np.float64)
+        """Weighted column totals per replicate, shape ``(B, k)`` (computed once, in blocks of
+        4,096 slots so that a weight block never exceeds a few megabytes)."""
+        slots, sums = self.slots, self.sums
+        key = (boot.seed, boot.replicates)
+        if self._reps is not None and self._reps[0] == key:
+            return self._reps[1]
+        out = np.zeros((max(boot.replicates, 0), self.k))
+        if boot.replicates > 0:
+            for start in range(0, len(slots), 4096):
+                w = boot.weights(slots[start:start + 4096])
+                out += w.T @ sums[start:start + 4096].astype(np.float64)
+        self._reps = (key, out)
+        return out
 
     def __getstate__(self) -> tuple:
         self._compact()
@@ -178,7 +193,7 @@ class SlotSums:
 
     def __setstate__(self, state: tuple) -> None:
         self.k, self._slots, self._sums = state
-        self._pending, self._npending = [], 0
+        self._pending, self._npending, self._reps = [], 0, None
 
 
 def ratio_with_ci(num: SlotSums, num_col: int, den: SlotSums, den_col: int,

@@ -1,0 +1,127 @@
+"""How much does tokeff's analysis pass add to the tokenizer's own encoding time?
+
+Run on demand (not a test), from the repository root::
+
+    python bench/analyze_throughput.py [--mb 10] [--shared ../shared] [--workers 1]
+
+For tiktoken cl100k_base, HF gpt2 (byte-level BPE from ``vocab.json``/``merges.txt``) and the
+SentencePiece model of the shared folder, it prints the bare library's batch encode speed on the
+same text (MB/s of UTF-8), tokeff's ``measure`` speed with every metric, without the word family,
+and without word metrics and round-trip checks, and the time ratio tokeff / bare (1.10 = 10 %
+added). The text is the first ``--mb`` megabytes of NTREX-128, all languages interleaved line by
+line so every chunk is multilingual like a real evaluation set. Both sides run in one process with
+the same thread settings (the libraries' own batch parallelism is left as it is by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tokeff.analysis import MetricSettings, measure  # noqa: E402
+from tokeff.corpus.core import Corpus, Document  # noqa: E402
+
+
+def load_lines(shared: Path, mb: float) -> list[Document]:
+    folder = shared / "corpora" / "ntrex128"
+    per_lang = {p.stem: p.read_text(encoding="utf-8").splitlines() for p in sorted(folder.glob("*.txt"))}
+    docs, size, i = [], 0, 0
+    longest = max(len(v) for v in per_lang.values())
+    while size < mb * 1e6 and i < longest:
+        for lang, lines in per_lang.items():
+            if i < len(lines) and lines[i]:
+                docs.append(Document(lines[i], lang, f"{i}"))
+                size += len(lines[i].encode("utf-8"))
+        i += 1
+    # repeat the set if more text was asked for than NTREX holds (ids stay unique)
+    base, rep = list(docs), 1
+    while size < mb * 1e6:
+        docs += [Document(d.text, d.language, f"{d.doc_id}.{rep}") for d in base]
+        size += sum(len(d.text.encode("utf-8")) for d in base)
+        rep += 1
+    return docs
+
+
+def libraries(shared: Path):
+    """(name, bare batch encode, tokeff Tokenizer) for each library."""
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(shared / "tokenizers" / "tiktoken"))
+    from tokeff.adapters import load_tokenizer
+
+    out = []
+    import tiktoken
+
+    enc = tiktoken.get_encoding("cl100k_base")
+    out.append(("tiktoken cl100k_base", lambda texts: enc.encode_ordinary_batch(texts),
+                load_tokenizer("tiktoken:cl100k_base")))
+
+    from tokenizers import Tokenizer as HFTok
+    from tokenizers.decoders import ByteLevel as ByteLevelDecoder
+    from tokenizers.models import BPE
+    from tokenizers.pre_tokenizers import ByteLevel
+
+    from tokeff.adapters.hf import HFTokenizer
+
+    hf_dir = shared / "tokenizers" / "hf" / "gpt2"
+    hf = HFTok(BPE.from_file(str(hf_dir / "vocab.json"), str(hf_dir / "merges.txt")))
+    hf.pre_tokenizer = ByteLevel(add_prefix_space=False)
+    hf.decoder = ByteLevelDecoder()
+    out.append(("HF gpt2", lambda texts: hf.encode_batch(texts, add_special_tokens=False),
+                HFTokenizer("gpt2", hf, name="hf:gpt2")))
+
+    import sentencepiece as spm
+
+    model = shared / "tokenizers" / "spm" / "mistral-7b-v0.1.model"
+    sp = spm.SentencePieceProcessor(model_file=str(model))
+    out.append(("sentencepiece mistral-7b", lambda texts: sp.encode(texts, out_type=int),
+                load_tokenizer(f"spm:{model}")))
+    return out
+
+
+def best_of(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, default=10.0)
+    ap.add_argument("--shared", default=os.environ.get("TOKEFF_SHARED", str(REPO.parent / "shared")))
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args()
+    shared = Path(args.shared)
+    docs = load_lines(shared, args.mb)
+    texts = [d.text for d in docs]
+    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    corpus = Corpus("bench", lambda: iter(docs), parallel=False)
+    print(f"{len(docs):,} lines, {mb:.1f} MB of NTREX-128 (all languages); tokeff workers={args.workers}")
+    variants = {
+        "all metrics": MetricSettings(split="all"),
+        "no word metrics": MetricSettings(split="all", word_metrics=False),
+        "no words, no round trip": MetricSettings(split="all", word_metrics=False, roundtrip=False),
+    }
+    header = f"{'library':26} {'bare MB/s':>9}  " + "  ".join(f"{k + ' MB/s (ratio)':>32}" for k in variants)
+    print(header)
+    for name, bare, tok in libraries(shared):
+        chunks = [texts[i:i + 512] for i in range(0, len(texts), 512)]
+        t_bare = best_of(lambda: [bare(c) for c in chunks], args.repeat)
+        cells = []
+        for settings in variants.values():
+            t = best_of(lambda: measure([corpus], [tok], settings=settings, workers=args.workers, progress=False),
+                        args.repeat)
+            cells.append(f"{mb / t:10.2f} ({t / t_bare:5.2f}x)")
+        print(f"{name:26} {mb / t_bare:9.2f}  " + "  ".join(f"{c:>32}" for c in cells))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+"""The analysis pass: every metric of every tokenizer on every corpus, in one streaming pass.
+
+For each corpus, documents of the chosen split (``eval`` by default) are read in chunks of
+``MetricSettings.chunk_docs``. What does not depend on the tokenizer (bytes, characters, words,
+bootstrap slots) is computed once per chunk; then each tokenizer encodes the chunk once with its
+``encode_batch`` and that one encoding feeds every accumulator of :mod:`tokeff.metrics`.
+
+Memory is flat in corpus size: accumulators keep integer sums per language and bootstrap slot
+(at most 65,536 slots), unigram counts (at most |V| per language), and a bounded cache of
+per-word token counts; parallel corpora additionally keep one small record per aligned line.
+
+**Workers.** Chunks are dealt round-robin to ``workers`` processes (chunk c goes to worker
+c mod workers); each worker reads the corpus stream itself and skips the others' chunks, so
+nothing but the final states crosses process boundaries. Workers are forked, so tokenizers reach
+them as the very objects the caller loaded (tiktoken, HF ``tokenizers`` and SentencePiece
+objects alike; nothing is pickled on the way in) and trained tokenizers need not be saved first.
+States come back pickled and are merged; since every state is integer sums, a sharded run gives
+bit-identical results to a single pass. All floating-point work (ratios, intervals, entropies)
+happens once, on the merged state, so the output is a pure function of the inputs and the seed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from .adapters.base import Tokenizer
+from .corpus.core import Corpus, Document
+from .errors import TokeffError
+from .metrics.base import MetricRow, RowContext
+from .metrics.batch import EncodedBatch, TextBatch
+from .metrics.bootstrap import Bootstrap
+from .metrics.compression import COUNTED_BASELINES, CompressionAccumulator, normalized_sequence_length_rows
+from .metrics.coverage import CoverageAccumulator, token_length_histogram, vocab_utilization_rows
+from .metrics.information import InformationAccumulator
+from .metrics.parity import ParityAccumulator
+from .metrics.settings import MetricSettings
+from .metrics.words import WordsAccumulator
+from .results import METRIC_COLUMNS, tidy
+
+__all__ = ["MetricSettings", "Measurement", "measure", "TOKEN_LENGTH_COLUMNS"]
+
+#: Columns of :attr:`Measurement.token_lengths`.
+TOKEN_LENGTH_COLUMNS = ["corpus", "tokenizer", "token_bytes", "count"]
+
+
+@dataclass
+class Measurement:
+    """What :func:`measure` returns.
+
+    Attributes:
+        metrics: the tidy table, columns exactly :data:`tokeff.results.METRIC_COLUMNS`; for
+            each (corpus, tokenizer, metric) a ``language == "all"`` row (premium excepted: it
+            only exists per language) and one row per language; sorted.
+        token_lengths: occurrences of tokens by the UTF-8 length of their piece, columns
+            :data:`TOKEN_LENGTH_COLUMNS` (for a histogram; see :mod:`tokeff.metrics.coverage`).
+        dropped: (language, tokenizer) pairs left out of premiums, as dicts with ``corpus``,
+            ``language``, ``tokenizer``, ``reason`` and ``unk_char_rate``.
+        settings: the settings used (the seed among them).
+        notes: one line per thing a reader should know (e.g. token lengths from decoded pieces).
+        seconds: wall time of the pass.
+    """
+
+    metrics: pd.DataFrame
+    token_lengths: pd.DataFrame
+    dropped: list[dict[str, Any]] = field(default_factory=list)
+    settings: MetricSettings = field(default_factory=MetricSettings)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# One shard of one corpus
+
+
+def _new_state(corpus: Corpus, tokenizers: Sequence[Tokenizer], settings: MetricSettings) -> dict[str, dict[str, Any]]:
+    state: dict[str, dict[str, Any]] = {}
+    for tok in tokenizers:
+        accs: dict[str, Any] = {
+            "compression": CompressionAccumulator(),
+            "coverage": CoverageAccumulator(roundtrip=settings.roundtrip),
+            "information": InformationAccumulator(),
+        }
+        if settings.word_metrics:
+            accs["words"] = WordsAccumulator()
+        if corpus.parallel:
+            accs["parity"] = ParityAccumulator(corpus.reference_language)
+        state[tok.name] = accs
+    return state
+
+
+def _chunks(corpus: Corpus, settings: MetricSettings) -> Iterator[list[Document]]:
+    """The split's documents in chunks; a document without an id gets its position as one."""
+    chunk: list[Document] = []
+    for i, doc in enumerate(corpus.documents(settings.split)):
+        if not doc.doc_id:
+            doc = Document(doc.text, doc.language, f"#{i}")
+        chunk.append(doc)
+        if len(chunk) >= settings.chunk_docs:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _run_shard(corpus: Corpus, tokenizers: Sequence[Tokenizer], settings: MetricSettings,
+               shard: int, shards: int, on_bytes=None) -> dict[str, dict[str, Any]]:
+    state = _new_state(corpus, tokenizers, settings)
+    for c, docs in enumerate(_chunks(corpus, settings)):
+        if c % shards != shard:
+            continue
+        text = TextBatch(docs, with_words=settings.word_metrics)
+        for tok in tokenizers:
+            batch = EncodedBatch(text, tok.encode_batch(text.texts), tok)
+            for acc in state[tok.name].values():
+                acc.update(batch)
+        if on_bytes is not None:
+            on_bytes(int(text.n_bytes.sum()))
+    return state
+
+
+def _merge(into: dict[str, dict[str, Any]], other: dict[str, dict[str, Any]]) -> None:
+    for name, accs in other.items():
+        for family, acc in accs.items():
+            into[name][family].merge(acc)
+
+
+# Set in the parent just before forking; workers read it instead of unpickling tokenizers.
+_JOB: dict[str, Any] = {}
+
+
+def _worker(corpus_index: int, shard: int, shards: int) -> dict[str, dict[str, Any]]:
+    counter = _JOB["counter"]
+
+    def on_bytes(n: int) -> None:
+        with counter.get_lock():
+            counter.value += n
+
+    return _run_shard(_JOB["corpora"][corpus_index], _JOB["tokenizers"], _JOB["settings"], shard, shards, on_bytes)
+
+
+# ---------------------------------------------------------------------------------------------
+# The public entry point
+
+
+def measure(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
+            settings: MetricSettings | None = None, workers: int | None = None,
+            progress: bool = True) -> Measurement:
+    """Measure every tokenizer on every corpus (see the module docstring).
+
+    Args:
+        corpora: the corpora; documents of ``settings.split`` are measured.
+        tokenizers: the tokenizers, with unique names.
+        settings: metric settings (defaults: :class:`MetricSettings`).
+        workers: processes to use (default: the machine's CPU count); 1 runs in this process.
+        progress: show a tqdm bar of text processed.
+    """
+    settings = settings or MetricSettings()
+    tokenizers = list(tokenizers)
+    corpora = list(corpora)
+    names = [t.name for t in tokenizers]
+    if len(set(names)) != len(names):
+        raise TokeffError(f"tokenizer names must be unique, got {names}")
+    baseline = settings.baseline or (names[0] if names else None)
+    if baseline is not None and baseline not in names and baseline not in COUNTED_BASELINES:
+        raise TokeffError(f"baseline tokenizer {baseline!r} is not among the measured tokenizers "
+                          f"({', '.join(names)}); name one of them, or 'bytes' or 'chars'")
+    settings = replace(settings, baseline=baseline)
+    workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    start = time.perf_counter()
+
+    states = _collect(corpora, tokenizers, settings, workers, progress)
+    rows, lengths, dropped, notes = _finish(corpora, tokenizers, settings, states)
+
+    metrics = tidy(rows)
+    metrics["_all_first"] = metrics["language"] != "all"
+    metrics = (metrics.sort_values(["corpus", "tokenizer", "metric", "_all_first", "language"], kind="stable")
+               .drop(columns="_all_first").reset_index(drop=True))[METRIC_COLUMNS]
+    token_lengths = pd.DataFrame(lengths, columns=TOKEN_LENGTH_COLUMNS).astype({"token_bytes": "int64", "count": "int64"})
+    token_lengths = token_lengths.sort_values(TOKEN_LENGTH_COLUMNS[:3]).reset_index(drop=True)
+    return Measurement(metrics, token_lengths, dropped, settings, notes, time.perf_counter() - start)
+
+
+def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: MetricSettings,
+             workers: int, progress: bool) -> list[dict[str, dict[str, Any]]]:
+    """The merged accumulator states, one per corpus."""
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(desc="measuring", unit="B", unit_scale=True, unit_divisor=1024, leave=False)
+    try:
+        if workers == 1 or not corpora or not tokenizers:
+            on_bytes = bar.update if bar is not None else None
+            return [_run_shard(c, tokenizers, settings, 0, 1, on_bytes) for c in corpora]
+        ctx = mp.get_context("fork")
+        counter = ctx.Value("q", 0)
+        _JOB.update(corpora=corpora, tokenizers=tokenizers, settings=settings, counter=counter)
+        merged = [_new_state(c, tokenizers, settings) for c in corpora]
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                futures = {pool.submit(_worker, ci, w, workers): ci
+                           for ci in range(len(corpora)) for w in range(workers)}
+                pending, seen, results = set(futures), 0, {}
+                while pending:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    for f in done:
+                        results[f] = f.result()
+                    if bar is not None:
+                        value = counter.value
+                        bar.update(value - seen)
+                        seen = value
+                # merge in submission order (any order gives the same integers)
+                for f, ci in futures.items():
+                    _merge(merged[ci], results[f])
+        finally:
+            _JOB.clear()
+        return merged
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _finish(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: MetricSettings,
+            states: list[dict[str, dict[str, Any]]]) -> tuple[list[dict], list[list], list[dict], list[str]]:
+    boot = Bootstrap(settings.bootstrap_replicates, settings.confidence, settings.seed)
+    rows: list[dict] = []
+    lengths: list[list] = []
+    dropped: list[dict] = []
+    notes: list[str] = []
+    for corpus, state in zip(corpora, states):
+        for tok in tokenizers:
+            accs = state[tok.name]
+            ctx = RowContext(tok, settings, boot)
+            out: list[MetricRow] = []
+            for family in ("compression", "words", "coverage", "information"):
+                if family in accs:
+                    out += accs[family].rows(ctx)
+            out += vocab_utilization_rows(accs["information"], ctx)
+            if settings.baseline is not None:
+                base = state[settings.baseline]["compression"] if settings.baseline in state else accs["compression"]
+                out += normalized_sequence_length_rows(accs["compression"], base, settings.baseline, ctx)
+            if "parity" in accs:
+                premium_rows, gone = accs["parity"].premiums(ctx)
+                out += premium_rows
+                dropped += [dict(corpus=corpus.name, tokenizer=tok.name, **asdict(d)) for d in gone]
+            rows += [dict(corpus=corpus.name, tokenizer=tok.name, **r.as_dict()) for r in out]
+            hist, exact = token_length_histogram(accs["information"], tok)
+            lengths += [[corpus.name, tok.name, k, v] for k, v in sorted(hist.items())]
+            if not exact and hist:
+                note = (f"{tok.name}: token lengths are those of decode([id]) (the adapter has no "
+                        "token_bytes), so pieces whose leading space marker the decoder drops count short")
+                if note not in notes:
+                    notes.append(note)
+    return rows, lengths, dropped, notes

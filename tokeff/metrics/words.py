@@ -1,0 +1,129 @@
+"""Word-level metrics (Rust et al. 2021, "How Good is Your Tokenizer? On the Monolingual
+Performance of Multilingual Language Models", §4.1).
+
+Words are those of :mod:`tokeff.text` (letter/mark/digit runs; one grapheme per "word" in scripts
+written without spaces). With f_T(w) the number of tokens tokenizer T gives word w:
+
+* ``fertility`` = Σ_words f_T(w) / #words: tokens per word, **each word tokenized on its own**
+  as in the paper (not in its sentence context).
+* ``continued_word_rate`` = #{words with f_T(w) ≥ 2} / #words: the paper's "proportion of
+  continued words" (words split into at least two tokens).
+* ``single_token_word_rate`` = #{words with f_T(w) = 1} / #words (1 − the continued rate, less
+  the rare words a normalizer deletes entirely, f = 0).
+* ``fertility_in_context`` = Σ_d tokens(d) / Σ_d words(d): the tokens the text really costs per
+  word, punctuation and spaces included.
+
+**Standalone means exactly the word's characters**: ``encode(w)`` with no space added, for every
+tokenizer alike. Tokenizers that mark a preceding space inside the token react differently:
+SentencePiece adds its dummy prefix "▁" itself, so it sees the word in its mid-sentence form;
+byte-level BPEs (GPT-2 "Ġ", tiktoken) see it without its leading space, i.e. in its
+sentence-initial form, which for a common word can be a different (sometimes longer) split than
+mid-sentence. We do not prepend a space because that would add a separate space token for
+byte, character and WordPiece tokenizers; ``fertility_in_context`` shows the in-context cost.
+Each distinct word is encoded once per tokenizer (a cache of word → f_T(w)).
+
+Rows over words of scripts without spaces (the character fallback) carry the note
+``segmentation=characters`` (or the share of such words when only some are); ``n`` is the number
+of documents (the bootstrap unit), the word count is the separate ``words`` row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Accumulator, MetricRow, RowContext, Strata
+from .batch import EncodedBatch
+
+COLUMNS = ("docs", "words", "fallback_words", "tokens", "word_tokens", "continued", "single")
+
+# f_T(w), [f ≥ 2] and [f = 1] packed in one Python int so a document needs a single sum().
+_SHIFT = 40
+_MASK = (1 << _SHIFT) - 1
+
+#: Distinct words cached per tokenizer before the cache is cleared (bounds memory on huge corpora).
+MAX_CACHED_WORDS = 2_000_000
+
+
+def _pack(f: int) -> int:
+    return f | (int(f >= 2) << _SHIFT) | (int(f == 1) << (2 * _SHIFT))
+
+
+def segmentation_note(fallback_words: int, words: int) -> str:
+    """``segmentation=characters`` when all words came from the character fallback, the share
+    when some did, nothing when none did."""
+    if not fallback_words or not words:
+        return ""
+    if fallback_words == words:
+        return "segmentation=characters"
+    return f"segmentation=characters for {fallback_words / words:.1%} of words"
+
+
+#: Families whose single-text ``encode`` is cheaper than their batch call on short strings
+#: (tiktoken's batch call hands every text to a thread pool, which costs more than a word).
+_ENCODE_ONE_BY_ONE = {"tiktoken", "bytes", "chars"}
+
+
+def _encode_words(tokenizer, words: list[str]) -> list[list[int]]:
+    if tokenizer.family in _ENCODE_ONE_BY_ONE:
+        return [tokenizer.encode(w) for w in words]
+    return tokenizer.encode_batch(words)
+
+
+class WordsAccumulator(Accumulator):
+    """Per-document word and word-token counts, with a per-tokenizer cache of f_T(w)."""
+
+    def __init__(self) -> None:
+        self.strata = Strata(COLUMNS)
+        self._cache: dict[str, int] = {}
+
+    def __getstate__(self) -> dict:
+        # the cache is a speed-up only; shards do not ship it back
+        return {"strata": self.strata, "_cache": {}}
+
+    def word_tokens(self, words: list[str], batch: EncodedBatch) -> None:
+        cache = self._cache
+        missing = [w for w in words if w not in cache]
+        if not missing:
+            return
+        if len(cache) + len(missing) > MAX_CACHED_WORDS:
+            cache.clear()
+            missing = list(words)
+        for w, ids in zip(missing, _encode_words(batch.tokenizer, missing)):
+            cache[w] = _pack(len(ids))
+
+    def update(self, batch: EncodedBatch) -> None:
+        t = batch.text
+        self.word_tokens(list(t.distinct_words), batch)
+        get = self._cache.__getitem__
+        packed = [sum(map(get, ws)) for ws, _ in t.segmented]
+        values = np.empty((len(packed), len(COLUMNS)), dtype=np.int64)
+        values[:, 0] = 1
+        values[:, 1] = t.n_words
+        values[:, 2] = t.n_fallback_words
+        values[:, 3] = batch.n_tokens
+        values[:, 4] = [p & _MASK for p in packed]
+        values[:, 5] = [(p >> _SHIFT) & _MASK for p in packed]
+        values[:, 6] = [p >> (2 * _SHIFT) for p in packed]
+        self.strata.add(t, values)
+
+    def merge(self, other: "WordsAccumulator") -> None:
+        self.strata.merge(other.strata)
+
+    def rows(self, ctx: RowContext) -> list[MetricRow]:
+        boot, s = ctx.bootstrap, self.strata
+        out: list[MetricRow] = []
+        for lang, sums in s.items():
+            n, nw = s.total(sums, "docs"), s.total(sums, "words")
+            note = segmentation_note(s.total(sums, "fallback_words"), nw)
+            out.append(MetricRow("words", float(nw), "words", lang, n=n, note=note))
+            if not nw:
+                continue
+            for metric, num, den, unit in (
+                ("fertility", "word_tokens", "words", "tokens / word (standalone)"),
+                ("fertility_in_context", "tokens", "words", "tokens / word (in context)"),
+                ("continued_word_rate", "continued", "words", "split words / word"),
+                ("single_token_word_rate", "single", "words", "single-token words / word"),
+            ):
+                v, lo, hi = s.ratio(sums, num, den, boot)
+                out.append(MetricRow(metric, v, unit, lang, lo, hi, n, note))
+        return out

@@ -1,0 +1,176 @@
+"""Fertility page: tokens per word and continued-word rate, tokenizer × language heatmaps."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.colors import Normalize
+from matplotlib.patches import Rectangle
+
+from .. import fmt
+from ..blocks import Chart, Paragraph, Section, Table
+from ..canvas import axes_in, footnote, new_page, text_width
+from ..charts import label_width
+from ..data import CHAR_SEGMENTATION, ReportData, metric_label
+from ..style import MARGIN_BOTTOM, MARGIN_X, PAGE_W
+
+METRICS = ["fertility", "continued_word_rate"]
+MAX_ROWS = 42
+DAGGER = "†"
+
+
+def _row_keys(d: ReportData) -> list[tuple[str, str]]:
+    """(corpus, language) rows: every language of a corpus, or its whole-corpus value."""
+    keys: list[tuple[str, str]] = []
+    for corpus in d.corpora:
+        rows = d.rows("fertility", corpus)
+        if rows.empty:
+            continue
+        langs = [x for x in rows["language"].unique() if x != "all"]
+        if not langs:
+            keys.append((corpus, "all"))
+            continue
+        # Worst first, so the languages that pay most are at the top of the map.
+        mean = rows[rows["language"] != "all"].groupby("language")["value"].mean()
+        keys += [(corpus, lang) for lang in mean.sort_values(ascending=False).index]
+    return keys
+
+
+def _grid(d: ReportData, metric: str, keys: list[tuple[str, str]], cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Values and character-fallback flags, rows × tokenizers (NaN where missing)."""
+    rows = d.rows(metric)
+    values = np.full((len(keys), len(cols)), np.nan)
+    chars = np.zeros((len(keys), len(cols)), dtype=bool)
+    index = {k: i for i, k in enumerate(keys)}
+    col = {t: j for j, t in enumerate(cols)}
+    for r in rows.itertuples(index=False):
+        i, j = index.get((r.corpus, r.language)), col.get(r.tokenizer)
+        if i is None or j is None:
+            continue
+        values[i, j] = r.value
+        chars[i, j] = CHAR_SEGMENTATION in str(r.note)
+    return values, chars
+
+
+def _labels(d: ReportData, keys: list[tuple[str, str]]) -> list[str]:
+    many = len({c for c, lang in keys if lang != "all"}) > 1
+    out = []
+    for corpus, lang in keys:
+        if lang == "all":
+            out.append(f"{corpus} (whole corpus)")
+        else:
+            out.append(f"{d.lang(lang)} · {corpus}" if many else d.lang(lang))
+    return out
+
+
+def _heatmap(ax, values: np.ndarray, chars: np.ndarray, size: float) -> None:
+    finite = values[np.isfinite(values)]
+    norm = Normalize(vmin=float(finite.min()) if finite.size else 0, vmax=float(finite.max()) if finite.size else 1)
+    cmap = colormaps["YlOrRd"].copy()
+    cmap.set_bad("#eeeeee")
+    ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
+    for (i, j), v in np.ndenumerate(values):
+        if not math.isfinite(v):
+            ax.text(j, i, "–", ha="center", va="center", fontsize=size, color="#888888")
+            continue
+        dark = norm(v) > 0.62
+        text = fmt.num(v) + (DAGGER if chars[i, j] else "")
+        ax.text(j, i, text, ha="center", va="center", fontsize=size, color="white" if dark else "black")
+        if chars[i, j]:
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="////", edgecolor="#7a7a7a",
+                                   lw=0, alpha=0.55))
+    ax.set_xticks(np.arange(values.shape[1] + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(values.shape[0] + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", lw=0.8)
+    ax.tick_params(which="both", length=0)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+
+
+def _figure(d: ReportData, metrics: list[str], keys: list[tuple[str, str]], cols: list[str], title: str, subtitle: str,
+            notes: list[str]):
+    fig, top = new_page(title, subtitle)
+    note_h = footnote(fig, notes, bottom=MARGIN_BOTTOM + 0.2)
+    labels = _labels(d, keys)
+    col_labels = [d.label(t) for t in cols]
+    n, m = len(keys), len(cols)
+    head = max(text_width(c, 7.5) for c in col_labels) * math.sin(math.radians(40)) + 0.35
+    bottom = MARGIN_BOTTOM + 0.2 + note_h + 0.2
+    avail_h = top - bottom - head - 0.25
+    row_h = min(0.32, avail_h / n)
+    size = max(5.0, min(8.0, row_h * 72 * 0.62))
+    left = MARGIN_X + label_width(labels, min(8.0, size + 1)) + 0.1
+    gap = 0.45
+    avail_w = (PAGE_W - MARGIN_X - left - gap * (len(metrics) - 1)) / len(metrics)
+    cell_w = min(0.85, avail_w / m)
+    # Cells must be wide enough for "1.23†" at the chosen font size.
+    size = min(size, cell_w * 72 / (5 * 0.62))
+    width = cell_w * m
+    height = row_h * n
+    y0 = top - head - height
+    for k, metric in enumerate(metrics):
+        values, chars = _grid(d, metric, keys, cols)
+        ax = axes_in(fig, left + k * (width + gap), y0, width, height)
+        _heatmap(ax, values, chars, size)
+        ax.set_xticks(range(m))
+        ax.set_xticklabels(col_labels, rotation=40, ha="left", rotation_mode="anchor", fontsize=7.5)
+        ax.xaxis.tick_top()
+        ax.set_yticks(range(n))
+        ax.set_yticklabels(labels if k == 0 else [], fontsize=min(8.0, size + 1))
+        unit = d.unit(metric)
+        ax.set_xlabel(f"{metric_label(metric)} ({unit})" if unit else metric_label(metric),
+                      fontsize=9, fontweight="bold", labelpad=6)
+        # Corpus groups are separated by a rule so their languages are not read as one list.
+        for i in range(1, n):
+            if keys[i][0] != keys[i - 1][0]:
+                ax.axhline(i - 0.5, color="black", lw=1.2)
+    return fig
+
+
+def _md_table(d: ReportData, metric: str, keys: list[tuple[str, str]], cols: list[str]) -> Table:
+    values, chars = _grid(d, metric, keys, cols)
+    rows = []
+    for i, label in enumerate(_labels(d, keys)):
+        rows.append([label] + [fmt.num(v) + (DAGGER if chars[i, j] and math.isfinite(v) else "")
+                               for j, v in enumerate(values[i])])
+    unit = d.unit(metric)
+    return Table(["language"] + [d.label(t) for t in cols], rows,
+                 caption=f"{metric_label(metric)}" + (f" ({unit})" if unit else ""), where="md")
+
+
+def fertility_page(d: ReportData) -> Section | None:
+    """Heatmaps of fertility and continued-word rate per language; character fallback hatched."""
+    metrics = [m for m in METRICS if d.has(m)]
+    if "fertility" not in metrics:
+        return None
+    keys = _row_keys(d)
+    cols = d.ordered(set(d.rows("fertility")["tokenizer"]))
+    if not keys or not cols:
+        return None
+    section = Section("fertility", "Fertility and continued words")
+    subtitle = ("Fertility: tokens per word (1.0 = every word is one token). Continued-word rate: share of words split "
+                "into more than one token. Lower is better for both; darker cells cost more.")
+    has_chars = bool(pd.Series(d.rows("fertility")["note"]).str.contains(CHAR_SEGMENTATION, regex=False).any())
+    notes = []
+    if has_chars:
+        notes.append(f"Hatched cells marked {DAGGER}: a script written without spaces (Chinese, Japanese, Thai, …); "
+                     "words are counted as characters, so the value is tokens per character and not comparable "
+                     "with the other rows.")
+    notes.append("Languages are sorted by mean fertility over the tokenizers, highest first.")
+    pages = max(1, math.ceil(len(keys) / MAX_ROWS))
+    per_page = math.ceil(len(keys) / pages)
+    for p in range(pages):
+        chunk = keys[p * per_page : (p + 1) * per_page]
+        title = section.title + (f" ({p + 1} of {pages})" if pages > 1 else "")
+        fig = _figure(d, metrics, chunk, cols, title, subtitle, notes)
+        png = "fig_fertility.png" if p == 0 else f"fig_fertility_{p + 1}.png"
+        section.blocks.append(Chart(fig, png, caption="Fertility and continued-word rate per language"))
+    for metric in metrics:
+        section.blocks.append(_md_table(d, metric, keys, cols))
+    if has_chars:
+        section.blocks.append(Paragraph(notes[0], muted=True, where="md"))
+    return section
+

@@ -1,0 +1,49 @@
+"""Metrics table page: every whole-corpus metric, tokenizer × metric, units in the headers."""
+
+from __future__ import annotations
+
+from .. import fmt
+from ..blocks import Paragraph, Section, Table
+from ..data import CHAR_SEGMENTATION, ReportData, metric_label, metric_sort_key
+
+MAX_COLS = 7
+
+
+def metrics_table_page(d: ReportData) -> Section | None:
+    """All metrics of each corpus (language ``all``) as tables; per-language values are in the CSV."""
+    m = d.metrics[(d.metrics["language"] == "all") & d.metrics["value"].notna()]
+    if m.empty:
+        return None
+    section = Section("metrics", "All metrics",
+                      subtitle="Whole-corpus values of every metric in this run. Per-language values and confidence "
+                               "intervals are in metrics.csv (and metrics.parquet).")
+    dagger = False
+    for corpus in d.corpora:
+        sub = m[m["corpus"] == corpus]
+        if sub.empty:
+            continue
+        metrics = sorted(sub["metric"].unique(), key=metric_sort_key)
+        order = d.ordered(set(sub["tokenizer"]))
+        for i in range(0, len(metrics), MAX_COLS):
+            cols = metrics[i : i + MAX_COLS]
+            header = ["tokenizer"]
+            for metric in cols:
+                unit = d.unit(metric)
+                header.append(f"{metric_label(metric)}\n({unit})" if unit else metric_label(metric))
+            rows = []
+            for t in order:
+                row = [d.label(t)]
+                for metric in cols:
+                    r = sub[(sub["tokenizer"] == t) & (sub["metric"] == metric)]
+                    if r.empty:
+                        row.append("–")
+                        continue
+                    mark = CHAR_SEGMENTATION in str(r.iloc[0]["note"])
+                    dagger |= mark
+                    row.append(fmt.num(r.iloc[0]["value"]) + ("†" if mark else ""))
+                rows.append(row)
+            part = f" ({i // MAX_COLS + 1} of {-(-len(metrics) // MAX_COLS)})" if len(metrics) > MAX_COLS else ""
+            section.blocks.append(Table(header, rows, caption=f"{corpus}{part}"))
+    if dagger:
+        section.blocks.append(Paragraph("† words counted as characters (script without spaces).", muted=True))
+    return section

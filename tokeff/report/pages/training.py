@@ -1,0 +1,120 @@
+"""Training pages: learning curves at equal compute and the final bits per byte."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import fmt
+from ..blocks import Chart, Heading, Paragraph, Section, Table
+from ..canvas import axes_in, footnote, new_page
+from ..charts import legend_right, legend_width, light_grid
+from ..data import ReportData
+from ..findings import ci_level
+from ..style import MARGIN_BOTTOM, MARGIN_X, PAGE_W
+from .title import _flatten
+
+WHY_BPB = (
+    "Why only bits per byte compares across tokenizers: a model's loss is measured per token, and a tokenizer with "
+    "longer tokens makes fewer, harder predictions for the same text. Per-token perplexity therefore rewards short "
+    "tokens and is not comparable between tokenizers. Bits per byte divides the total loss on the same evaluation text "
+    "by the same number of UTF-8 bytes for every tokenizer, so lower is better whatever the tokenization. Per-word "
+    "perplexity also shares a denominator, but depends on what counts as a word in each language."
+)
+
+X_AXES = [("flops", "training compute (FLOPs, log scale)"), ("bytes_seen", "training text seen (bytes, log scale)")]
+
+
+def _curves_figure(d: ReportData, curves: pd.DataFrame, tokenizers: list[str]):
+    fig, top = new_page("Training: bits per byte at equal compute",
+                        "A small language model trained per tokenizer with the same compute budget; lower is better. "
+                        "Left: against compute spent. Right: against text seen — a tokenizer with longer tokens "
+                        "reads more text for the same compute.")
+    y = curves["bits_per_byte"].to_numpy(float)
+    y = y[np.isfinite(y)]
+    # Early steps sit far above the final values; cutting them keeps the differences visible.
+    y_top = float(np.percentile(y, 85)) if y.size else 1.0
+    y_bot = float(y.min()) if y.size else 0.0
+    pad = 0.06 * (y_top - y_bot or 1.0)
+    clipped = bool(y.size and y.max() > y_top + pad)
+    notes = ["Final values (with CIs) are in the table on the next page."]
+    if clipped:
+        notes.insert(0, "The first steps lie above the top of the plot and are cut off so the final differences show.")
+    note_h = footnote(fig, notes, bottom=MARGIN_BOTTOM + 0.2)
+    leg_w = legend_width(d, tokenizers)
+    xs = [(c, label) for c, label in X_AXES if c in curves.columns]
+    bottom = MARGIN_BOTTOM + 0.2 + note_h + 0.6
+    left, gap = MARGIN_X + 0.65, 0.55
+    width = (PAGE_W - MARGIN_X - leg_w - 0.2 - left - gap * (len(xs) - 1)) / max(len(xs), 1)
+    height = min(top - bottom - 0.2, 4.9)
+    for k, (col, label) in enumerate(xs):
+        ax = axes_in(fig, left + k * (width + gap), top - 0.2 - height, width, height)
+        for t in tokenizers:
+            c = curves[(curves["tokenizer"].astype(str) == t) & (curves[col] > 0)].sort_values(col)
+            ax.plot(c[col], c["bits_per_byte"], color=d.colour(t), lw=1.6)
+            if len(c):
+                last = c.iloc[-1]
+                ax.plot([last[col]], [last["bits_per_byte"]], marker=d.marker(t), color=d.colour(t), ms=6)
+        ax.set_xscale("log")
+        ax.set_xlabel(label)
+        ax.set_ylim(y_bot - pad, y_top + pad)
+        if k == 0:
+            ax.set_ylabel(d.axis_label("bits_per_byte") if d.has("bits_per_byte") else "bits per byte (bits/byte)")
+        else:
+            ax.tick_params(axis="y", labelleft=True)
+        light_grid(ax, "both")
+    legend_right(fig, d, tokenizers, PAGE_W - MARGIN_X - leg_w + 0.1, top - 0.2, line=True)
+    return fig
+
+
+def _results_table(d: ReportData, corpus: str) -> Table | None:
+    cols = [m for m in ("bits_per_byte", "token_perplexity", "word_perplexity", "train_flops",
+                        "train_tokens_seen", "train_bytes_seen", "achieved_flops_per_second")
+            if not d.rows(m, corpus, "all").empty]
+    if "bits_per_byte" not in cols:
+        return None
+    bpb = d.rows("bits_per_byte", corpus, "all").drop_duplicates("tokenizer").set_index("tokenizer")
+    order = sorted(d.ordered(list(bpb.index)), key=lambda t: bpb.loc[t, "value"])
+    header = ["tokenizer"]
+    for m in cols:
+        label = d.axis_label(m)
+        header.append(f"{label}, {ci_level(d)}" if m == "bits_per_byte" else label)
+    rows = []
+    for t in order:
+        row = [d.label(t)]
+        for m in cols:
+            r = d.rows(m, corpus, "all")
+            r = r[r["tokenizer"] == t]
+            if r.empty:
+                row.append("–")
+            elif m == "bits_per_byte":
+                row.append(fmt.value_ci(r.iloc[0]["value"], r.iloc[0]["ci_low"], r.iloc[0]["ci_high"]))
+            else:
+                row.append(fmt.num(r.iloc[0]["value"]))
+        rows.append(row)
+    return Table(header, rows, caption=f"Final evaluation on {corpus}, best bits per byte first")
+
+
+def training_page(d: ReportData) -> Section | None:
+    """Learning curves against FLOPs and bytes seen; final bits per byte vs per-token/per-word perplexity."""
+    curves = d.curves
+    has_curves = curves is not None and {"tokenizer", "bits_per_byte"} <= set(curves.columns)
+    corpora = d.corpora_with("bits_per_byte")
+    if not has_curves and not corpora:
+        return None
+    section = Section("training", "Training: final results")
+    if has_curves:
+        tokenizers = d.ordered(set(curves["tokenizer"].astype(str)))
+        section.blocks.append(Chart(_curves_figure(d, curves, tokenizers), "fig_training.png",
+                                    caption="Bits per byte against training FLOPs and bytes seen"))
+    for corpus in corpora:
+        table = _results_table(d, corpus)
+        if table:
+            section.blocks.append(table)
+    section.blocks.append(Paragraph(WHY_BPB))
+    settings: list[tuple[str, str]] = []
+    _flatten("", d.training(), settings)
+    if settings:
+        section.blocks += [Heading("Training settings"),
+                           Table(["setting", "value"], [[k, v] for k, v in settings], align=["l", "l"])]
+    return section

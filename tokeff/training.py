@@ -1,0 +1,105 @@
+"""Train the shared small LM under every tokenizer of an analysis, on the same text.
+
+Every tokenizer gets the same training text (the corpora's train split), the same evaluation
+text (a fixed slice of their eval split, the same bytes for every tokenizer), the same model
+shape, loss, optimizer, schedule, seed and budget: only the tokenizer changes. The numbers land
+in the same tidy table as the compression metrics, with the learning curves in ``curves.csv``
+and the cost model in ``cost.csv``.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from . import results
+from .corpus import Corpus
+
+#: Tokenizers with more ids than this get no LM: the embedding would dwarf the model
+#: (``chars`` has all of Unicode, 1,114,112 ids).
+MAX_LM_VOCAB = 262_144
+
+#: Evaluation text per corpus for the LM: enough for a stable bits per byte, small enough that
+#: scoring every token stays a fraction of a seconds-long training run.
+EVAL_BYTES_PER_CORPUS = 24_000
+
+
+def lm_texts(corpora: Sequence[Corpus], eval_bytes_per_corpus: int = EVAL_BYTES_PER_CORPUS) -> tuple[list[str], list[str]]:
+    """The training texts (every train document) and the evaluation texts (each corpus's eval
+    documents, in order, up to ``eval_bytes_per_corpus``; at least one per corpus)."""
+    train = [t for c in corpora for t in c.texts("train")]
+    evals: list[str] = []
+    for c in corpora:
+        used = 0
+        for t in c.texts("eval"):
+            n = len(t.encode("utf-8"))
+            if used and used + n > eval_bytes_per_corpus:
+                break
+            evals.append(t)
+            used += n
+    return train, evals
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name)[:80]
+
+
+def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, device: str, seed: int,
+              progress: bool, folder: Path | None, note: Callable[[str], None]) -> tuple[pd.DataFrame, dict]:
+    """Train one LM per tokenizer; return the metrics table with the LM rows added, and the
+    training settings for ``run.json``. Writes ``curves.csv``/``cost.csv`` after every tokenizer,
+    so an interrupted run keeps what finished; checkpoints let a rerun resume the one in flight."""
+    from .lm import DEFAULT_BUDGET, cost_table, train_lm
+
+    corpora: list[Corpus] = loaded.corpora
+    train_texts, eval_texts = lm_texts(corpora)
+    corpus_name = "+".join(c.name for c in corpora)
+    rows: list[dict] = []
+    curves: list[pd.DataFrame] = []
+    costs: list[pd.DataFrame] = []
+    info: dict = {"corpus": corpus_name, "budget": str(budget or DEFAULT_BUDGET), "model": model, "seed": seed,
+                  "train_texts": len(train_texts), "eval_texts": len(eval_texts),
+                  "eval_bytes": sum(len(t.encode("utf-8")) for t in eval_texts), "skipped": []}
+    for tok in loaded.tokenizers:
+        if tok.vocab_size > MAX_LM_VOCAB:
+            note(f"no LM for {tok.name}: {tok.vocab_size:,} ids is too many for an embedding table")
+            info["skipped"].append({"tokenizer": tok.name, "reason": f"vocabulary of {tok.vocab_size} ids"})
+            continue
+        ckpt = folder / "checkpoints" / _slug(tok.name) if folder is not None else None
+        kwargs = dict(model=model, budget=budget or DEFAULT_BUDGET, seed=seed, device=device,
+                      checkpoint_dir=ckpt, resume=ckpt is not None, progress=progress)
+        try:
+            result = train_lm(tok, train_texts, eval_texts, **kwargs)
+        except ValueError as e:
+            if ckpt is None or "different run" not in str(e):
+                raise
+            note(f"{tok.name}: the checkpoint in {ckpt} is from other settings; starting afresh")
+            shutil.rmtree(ckpt, ignore_errors=True)
+            result = train_lm(tok, train_texts, eval_texts, **kwargs)
+        for r in result.rows():
+            rows.append({"corpus": corpus_name, "language": "all", "tokenizer": tok.name, **r,
+                         "ci_low": math.nan, "ci_high": math.nan, "n": result.eval_tokens, "note": ""})
+        curves.append(result.curve.assign(tokenizer=tok.name))
+        costs.append(cost_table(result.eval_tokens / result.eval_bytes, result.eval_tokens / max(1, result.eval_words),
+                                tok.vocab_size, tokenizer=tok.name))
+        info.setdefault("loss_function", result.loss_function)
+        info.setdefault("model_config", result.model_config.to_dict())
+        info.setdefault("device", result.device)
+        info.setdefault("runs", []).append({"tokenizer": tok.name, "steps": result.steps, "wall_seconds": round(result.wall_seconds, 3),
+                                            "train_flops": result.train_flops, "tokens_per_step": result.tokens_per_step})
+        note(f"trained {tok.name}: {result.bits_per_byte:.3f} bits/byte after {result.steps} steps "
+             f"({result.train_bytes_seen / 1e6:.2f} MB seen, {result.wall_seconds:.1f} s)")
+        if folder is not None:
+            results.write_csv(folder / results.CURVES_FILE, _curves(curves))
+            results.write_csv(folder / results.COST_FILE, pd.concat(costs, ignore_index=True))
+    out = pd.concat([metrics, results.tidy(rows)], ignore_index=True) if rows else metrics
+    return out, info
+
+
+def _curves(curves: list[pd.DataFrame]) -> pd.DataFrame:
+    df = pd.concat(curves, ignore_index=True)
+    return df[["tokenizer"] + [c for c in df.columns if c != "tokenizer"]]
