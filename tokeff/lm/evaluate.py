@@ -67,11 +67,20 @@ class EvalResult:
 
     @property
     def token_perplexity(self) -> float:
-        return math.exp(self.nats / self.tokens)
+        return _exp(self.nats / self.tokens) if self.tokens else float("nan")
 
     @property
     def word_perplexity(self) -> float:
-        return math.exp(self.nats / self.words) if self.words else float("nan")
+        return _exp(self.nats / self.words) if self.words else float("nan")
+
+
+def _exp(x: float) -> float:
+    """``exp(x)``, infinite rather than an error when it overflows (an untrained model on text
+    with very few words)."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return float("inf")
 
 
 def eval_windows(

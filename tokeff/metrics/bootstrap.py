@@ -74,24 +74,38 @@ def poisson_weights(slots: np.ndarray, replicates: int, seed: int) -> np.ndarray
 
 @dataclass
 class Bootstrap:
-    """Settings of the interval, plus a bounded cache of weight blocks (slot sets recur: every
-    tokenizer and metric of a language resamples the same documents)."""
+    """Settings of the interval, and the weights of the slots seen so far.
+
+    Weights are computed once per slot (a row of B uint8 per slot, in a table filled lazily:
+    untouched rows cost no memory) and, as float64 blocks ready for a matrix product, cached per
+    slot set within a memory budget (every tokenizer and metric of a language resamples the same
+    documents, so the same sets recur).
+    """
 
     replicates: int = 1000
     confidence: float = 0.95
     seed: int = 0
     cache_bytes: int = 256 << 20
+    _table: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _have: np.ndarray | None = field(default=None, repr=False, compare=False)
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
     _cached: int = field(default=0, repr=False, compare=False)
 
     def weights(self, slots: np.ndarray) -> np.ndarray:
-        """Weights of ``slots`` as float64 (ready for a matrix product), shape ``(len(slots), B)``."""
+        """float64 weights of ``slots`` (distinct, sorted), shape ``(len(slots), B)``."""
         key = slots.tobytes()
         w = self._cache.get(key)
         if w is not None:
             self._cache.move_to_end(key)
             return w
-        w = poisson_weights(slots, self.replicates, self.seed).astype(np.float64)
+        if self._table is None:
+            self._table = np.zeros((SLOTS, self.replicates), dtype=np.uint8)  # pages on first touch
+            self._have = np.zeros(SLOTS, dtype=bool)
+        missing = slots[~self._have[slots]]
+        if len(missing):
+            self._table[missing] = poisson_weights(missing, self.replicates, self.seed)
+            self._have[missing] = True
+        w = self._table[slots].astype(np.float64)
         self._cache[key] = w
         self._cached += w.nbytes
         while self._cached > self.cache_bytes and len(self._cache) > 1:
@@ -183,7 +197,11 @@ class SlotSums:
         if boot.replicates > 0:
             for start in range(0, len(slots), 4096):
                 w = boot.weights(slots[start:start + 4096])
-                out += w.T @ sums[start:start + 4096].astype(np.float64)
+                block = sums[start:start + 4096].astype(np.float64)
+                # one vector-matrix product per column: a multi-threaded BLAS matrix product
+                # spends far longer starting threads than computing on shapes this small
+                for j in range(self.k):
+                    out[:, j] += block[:, j] @ w
         self._reps = (key, out)
         return out
 

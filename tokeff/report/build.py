@@ -12,19 +12,29 @@ from .blocks import Chart, Section
 from .data import ReportData, load
 from .markdown import write_markdown
 from .pages import PAGES
-from .pdf import layout, write_pdf
+from .pages.title import run_details_page, title_page
+from .pdf import Flow, layout, write_pdf
 from .style import RC
 
 TITLE = "Tokenizer efficiency report"
 
 
 def sections(d: ReportData) -> list[Section]:
-    """The report's sections in reading order; pages without data are left out."""
+    """The report's sections in reading order; pages without data are left out.
+
+    The conclusions must stay on page 2: when the title page would run onto a second page, its
+    run details (skipped tokenizers, settings, versions) move to a last page instead.
+    """
     out = []
     for page in PAGES:
         section = page(d)
-        if section is not None and section.blocks or (section is not None and section.key == "title"):
+        if section is not None and section.blocks:
             out.append(section)
+    if out and out[0].key == "title" and len(Flow(out[0]).render()) > 1:
+        out[0] = title_page(d, details=False)
+        details = run_details_page(d)
+        if details is not None:
+            out.append(details)
     return out
 
 

@@ -29,7 +29,8 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
 
 def wrap(text: str, width_in: float, size: float) -> list[str]:
     """``text`` broken into lines that fit ``width_in`` inches at ``size`` points."""
-    chars = max(10, int(width_in * 72 / (size * CHAR_W)))
+    # The epsilon keeps a text measured at exactly this width on one line (float rounding).
+    chars = max(10, int(width_in * 72 / (size * CHAR_W) + 1e-6))
     lines: list[str] = []
     for para in text.split("\n"):
         lines.extend(textwrap.wrap(para, chars, break_long_words=True, break_on_hyphens=False) or [""])

@@ -61,6 +61,17 @@ TRAINING_METRICS = {
 }
 
 
+#: Metrics that are counts: written in full with thousands separators, never as 1.2×10⁷.
+COUNT_METRICS = {"tokens", "train_bytes_seen", "train_tokens_seen"}
+
+
+def metric_value(metric: str, value: object) -> str:
+    """A metric value formatted for tables."""
+    from . import fmt
+
+    return fmt.count(value) if metric in COUNT_METRICS else fmt.num(value)
+
+
 def metric_label(metric: str) -> str:
     """Reader's name of a metric (``continued_word_rate`` → ``continued-word rate``)."""
     info = METRIC_INFO.get(metric)
@@ -93,6 +104,8 @@ class ReportData:
     token_lengths: pd.DataFrame | None
     style: TokenizerStyle
     corpora: list[str] = field(default_factory=list)
+    _by_metric: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
+    _index: dict[tuple[str, str, str, str], dict[str, Any]] | None = field(default=None, repr=False)
 
     # ----- lookups -----
 
@@ -103,13 +116,36 @@ class ReportData:
 
     def rows(self, metric: str, corpus: str | None = None, language: str | None = None) -> pd.DataFrame:
         """Rows of one metric, optionally of one corpus and/or language, values present."""
-        m = self.metrics
-        sel = (m["metric"] == metric) & m["value"].notna()
+        if self._by_metric is None:
+            # Pages ask for one metric at a time, many times: split the table once.
+            present = self.metrics[self.metrics["value"].notna()]
+            self._by_metric = {k: g for k, g in present.groupby("metric", sort=False)}
+        m = self._by_metric.get(metric, self.metrics.iloc[0:0])
         if corpus is not None:
-            sel &= m["corpus"] == corpus
+            m = m[m["corpus"] == corpus]
         if language is not None:
-            sel &= m["language"] == language
-        return m[sel]
+            m = m[m["language"] == language]
+        return m
+
+    def value(self, metric: str, corpus: str, language: str, tokenizer: str) -> dict[str, Any] | None:
+        """The row of (metric, corpus, language, tokenizer) as a dict, or None."""
+        if self._index is None:
+            self._index = {}
+            for row in self.metrics[self.metrics["value"].notna()].to_dict("records"):
+                key = (row["metric"], row["corpus"], row["language"], row["tokenizer"])
+                self._index.setdefault(key, row)
+        return self._index.get((metric, corpus, language, tokenizer))
+
+    def cell(self, metric: str, corpus: str, language: str, tokenizer: str, with_ci: bool = True) -> str:
+        """A formatted table cell: value (with CI when known), ``–`` when absent."""
+        from . import fmt
+
+        r = self.value(metric, corpus, language, tokenizer)
+        if r is None:
+            return "–"
+        if with_ci and metric not in COUNT_METRICS:
+            return fmt.value_ci(r["value"], r["ci_low"], r["ci_high"])
+        return metric_value(metric, r["value"])
 
     def corpora_with(self, metric: str, language: str | None = "all") -> list[str]:
         """Corpora (run order) that have ``metric`` (for ``language``; any when None)."""

@@ -129,7 +129,7 @@ def training_findings(d: ReportData) -> list[str]:
         if len(rows) >= 2:
             second = rows.iloc[1]
             gap = second["value"] - best["value"]
-            s += (f", {fmt.num(gap)} bits/byte ({fmt.pct(gap / second['value'])}) below "
+            s += (f", {fmt.diff(gap)} bits/byte ({fmt.pct(gap / second['value'])}) below "
                   f"{d.label(second['tokenizer'])} ({_vc(second)}); {ci_phrase(best, second)}")
         if len(rows) >= 3:
             worst = rows.iloc[-1]

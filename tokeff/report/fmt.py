@@ -92,6 +92,16 @@ def value_ci(value: object, low: object, high: object, sig: int = 3) -> str:
     return f"{num(value, sig)} ({interval})" if interval else num(value, sig)
 
 
+def diff(x: float) -> str:
+    """A small difference with two significant digits: ``0.009``, ``0.012``, ``0.35``."""
+    if is_missing(x):
+        return "–"
+    v = float(x)
+    if v == 0 or abs(v) >= 1:
+        return num(v)
+    return f"{v:.2g}" if abs(v) >= 1e-4 else f"{v:.1e}"
+
+
 def pct(x: float, sig: int = 2) -> str:
     """A fraction as a percentage: ``0.042`` → ``4.2%``."""
     if is_missing(x):

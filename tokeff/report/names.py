@@ -22,6 +22,7 @@ FILE_SUFFIXES = (".tokenizer.json", ".tiktoken", ".json", ".model", ".vocab", ".
 GENERIC_STEMS = {"tokenizer", "vocab", "merges", "spm", "sentencepiece", "model", "tokenizer_config", "bpe"}
 
 MAX_LABEL = 24
+MIN_LABEL = 3
 
 
 def _path_candidates(scheme: str, rest: str) -> list[str]:
@@ -36,9 +37,12 @@ def _path_candidates(scheme: str, rest: str) -> list[str]:
     parents = parts[:-1]
     cands: list[str] = []
     if stem.lower() in GENERIC_STEMS and parents:
-        # ``acme/tokenizer.json``: the folder is the name; more folders only to disambiguate.
+        # ``acme/tokenizer.json``: the folder is the name; more folders only to disambiguate,
+        # or when the folder name alone is too short to mean anything (``a``, ``v2``).
         for k in range(1, len(parents) + 1):
-            cands.append("/".join(parents[-k:]))
+            label = "/".join(parents[-k:])
+            if len(label) >= MIN_LABEL or k == len(parents):
+                cands.append(label)
     else:
         cands.append(stem)
         for k in range(1, len(parents) + 1):

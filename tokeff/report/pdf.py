@@ -132,6 +132,7 @@ class _TableLayout:
         self.size = 8.5
         while True:
             self._measure()
+            self._cap_text_columns()
             if sum(self.widths) <= TEXT_W or self.size <= MIN_TABLE_FONT:
                 break
             self.size -= 0.5
@@ -150,14 +151,26 @@ class _TableLayout:
             head = self.table.header[j]
             words = head.replace("\n", " ").split()
             longest = max((text_width(w, self.size, bold=True) for w in words), default=0.0)
-            # Headers wrap to the content width, but not narrower than ~12 characters.
-            target = max(content, longest, text_width("x" * 12, self.size, bold=True))
+            # Headers wrap to the content width, but not narrower than ~14 characters.
+            target = max(content, longest, text_width("x" * 14, self.size, bold=True))
             lines: list[str] = []
             for part in head.split("\n"):
                 lines += wrap(part, target, self.size * (CHAR_W + 0.05) / CHAR_W)
             self.header_lines.append(lines)
             head_w = max(text_width(line, self.size, bold=True) for line in lines)
             self.widths.append(max(content, head_w) + self.PAD)
+
+    def _cap_text_columns(self) -> None:
+        """Long free text (descriptions, paths) is cut before the whole table gets smaller."""
+        cap = 3.2
+        excess = sum(self.widths) - TEXT_W
+        for j in sorted(range(len(self.widths)), key=lambda k: -self.widths[k]):
+            if excess <= 0:
+                break
+            if j > 0 and self.align[j] == "l" and self.widths[j] > cap:
+                cut = min(excess, self.widths[j] - cap)
+                self.widths[j] -= cut
+                excess -= cut
 
     def _squeeze(self) -> None:
         """Still too wide at the smallest font: narrow the widest columns (cells get cut)."""
@@ -169,7 +182,7 @@ class _TableLayout:
             excess -= cut
 
     def _fit(self, text: str, j: int) -> str:
-        room = int((self.widths[j] - self.PAD) * 72 / (self.size * CHAR_W))
+        room = int((self.widths[j] - self.PAD) * 72 / (self.size * CHAR_W) + 1e-6)
         return text if len(text) <= room else text[: max(room - 1, 1)] + "…"
 
     def _x(self, j: int) -> tuple[float, str]:

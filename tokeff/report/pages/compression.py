@@ -84,10 +84,7 @@ def compression_page(d: ReportData) -> Section | None:
     rows = []
     for t in order:
         row = [d.label(t)]
-        for corpus, m in cols:
-            r = d.rows(m, corpus, "all")
-            r = r[r["tokenizer"] == t]
-            row.append(fmt.value_ci(*r.iloc[0][["value", "ci_low", "ci_high"]]) if len(r) else "–")
+        row += [d.cell(m, corpus, "all", t) for corpus, m in cols]
         rows.append(row)
     section.blocks.append(Table(header, rows, caption=f"Values with {ci_level(d)} in parentheses", where="md"))
     if d.has("normalized_sequence_length"):

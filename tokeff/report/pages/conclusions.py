@@ -33,11 +33,12 @@ def conclusions_page(d: ReportData) -> Section | None:
               Paragraph("A premium of 2× means a language needs twice as many tokens as the reference language "
                         "for the same content (parallel corpus): twice the cost and half the context.", muted=True),
               Bullets(prem)]
-        b += tables
     train = training_findings(d)
     if train:
         b += [Heading("Model quality at equal compute"), Bullets(train)]
     other = fertility_findings(d) + health_findings(d) + skipped_findings(d)
     if other:
         b += [Heading("Also worth knowing"), Bullets(other)]
+    # Tables last: the sentences above are the answer and should all fit on page 2.
+    b += tables
     return section if (comp or prem or train or other) else None

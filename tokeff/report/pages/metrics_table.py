@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from .. import fmt
 from ..blocks import Paragraph, Section, Table
-from ..data import CHAR_SEGMENTATION, ReportData, metric_label, metric_sort_key
+from ..data import CHAR_SEGMENTATION, ReportData, metric_label, metric_sort_key, metric_value
 
-MAX_COLS = 7
+MAX_COLS = 9
 
 
 def metrics_table_page(d: ReportData) -> Section | None:
@@ -34,13 +33,13 @@ def metrics_table_page(d: ReportData) -> Section | None:
             for t in order:
                 row = [d.label(t)]
                 for metric in cols:
-                    r = sub[(sub["tokenizer"] == t) & (sub["metric"] == metric)]
-                    if r.empty:
+                    r = d.value(metric, corpus, "all", t)
+                    if r is None:
                         row.append("–")
                         continue
-                    mark = CHAR_SEGMENTATION in str(r.iloc[0]["note"])
+                    mark = CHAR_SEGMENTATION in str(r["note"])
                     dagger |= mark
-                    row.append(fmt.num(r.iloc[0]["value"]) + ("†" if mark else ""))
+                    row.append(metric_value(metric, r["value"]) + ("†" if mark else ""))
                 rows.append(row)
             part = f" ({i // MAX_COLS + 1} of {-(-len(metrics) // MAX_COLS)})" if len(metrics) > MAX_COLS else ""
             section.blocks.append(Table(header, rows, caption=f"{corpus}{part}"))

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from .. import fmt
+
 from ..blocks import Chart, Paragraph, Section, Table
 from ..canvas import axes_in, footnote, new_page
 from ..charts import label_width, legend_right, legend_width
@@ -111,9 +111,7 @@ def parity_page(d: ReportData) -> Section | None:
         table_rows = []
         for lang in langs:
             cells = [d.lang(lang)]
-            for t in tokenizers:
-                r = rows[(rows["language"] == lang) & (rows["tokenizer"] == t)]
-                cells.append(fmt.num(r.iloc[0]["value"]) if len(r) else "–")
+            cells += [d.cell("premium", corpus, lang, t, with_ci=False) for t in tokenizers]
             table_rows.append(cells)
         unit = d.unit("premium")
         section.blocks.append(Table(["language"] + [d.label(t) for t in tokenizers], table_rows,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from .. import fmt
+
 from ..blocks import Chart, Section, Table
 from ..canvas import axes_in, footnote, new_page
 from ..charts import light_grid
@@ -94,10 +94,7 @@ def sweep_page(d: ReportData) -> Section | None:
     rows = []
     for t, v in sweep:
         row = [d.label(t), f"{v:,}"]
-        for metric, corpus in cols:
-            r = d.rows(metric, corpus, "all")
-            r = r[r["tokenizer"] == t]
-            row.append(fmt.value_ci(*r.iloc[0][["value", "ci_low", "ci_high"]]) if len(r) else "–")
+        row += [d.cell(metric, corpus, "all", t) for metric, corpus in cols]
         rows.append(row)
     section.blocks.append(Table(header, rows, where="md"))
     return section

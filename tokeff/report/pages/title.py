@@ -40,15 +40,9 @@ def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
         out.append((prefix, "–" if value is None else str(value)))
 
 
-def _pairs_table(pairs: list[tuple[str, str]], key: str, value: str) -> Table:
-    """Key/value pairs, two pairs per row so a long settings list stays short."""
-    half = (len(pairs) + 1) // 2
-    rows = []
-    for i in range(half):
-        k1, v1 = pairs[i]
-        k2, v2 = pairs[half + i] if half + i < len(pairs) else ("", "")
-        rows.append([k1, v1, k2, v2])
-    return Table([key, value, key, value], rows, align=["l", "l", "l", "l"])
+def _pairs_line(pairs: list[tuple[str, str]]) -> str:
+    """``a = 1  ·  b = x``: settings read as one wrapped line instead of a tall table."""
+    return "  ·  ".join(f"{k} = {v}" for k, v in pairs)
 
 
 def corpora_table(d: ReportData) -> Table | None:
@@ -60,10 +54,13 @@ def corpora_table(d: ReportData) -> Table | None:
         langs = list(c.get("languages") or [])
         kind = f"parallel, vs {c.get('reference_language')}" if c.get("parallel") else "–"
         rows.append([str(c.get("name", "")), fmt.count(c.get("documents")), fmt.nbytes(c.get("bytes")),
-                     fmt.count(c.get("characters")), str(len(langs)), _languages(langs), kind,
-                     str(c.get("description") or "")])
-    return Table(["corpus", "documents", "size", "characters", "languages\n(count)", "language tags",
-                  "parallel", "description"], rows, align=["l", "r", "r", "r", "r", "l", "l", "l"])
+                     fmt.count(c.get("characters")), str(len(langs)), _languages(langs), kind])
+    return Table(["corpus", "documents", "size", "characters", "languages", "language tags", "parallel"], rows,
+                 align=["l", "r", "r", "r", "r", "l", "l"])
+
+
+def corpus_descriptions(d: ReportData) -> list[str]:
+    return [f"{c.get('name')}: {c.get('description')}" for c in d.run.get("corpora") or [] if c.get("description")]
 
 
 def tokenizers_table(d: ReportData) -> Table:
@@ -78,8 +75,30 @@ def tokenizers_table(d: ReportData) -> Table:
                  align=["l", "l", "r", "l", "l"])
 
 
-def title_page(d: ReportData) -> Section:
-    """Corpora, tokenizers, skipped tokenizers, settings and versions of the run."""
+def details_blocks(d: ReportData) -> list:
+    """Skipped tokenizers, settings and package versions."""
+    run = d.run
+    blocks: list = []
+    skipped = run.get("skipped") or []
+    if skipped:
+        blocks += [Heading("Skipped tokenizers"),
+                   Bullets([f"{s.get('tokenizer', '?')}: {s.get('reason', 'no reason given')}" for s in skipped])]
+    settings: list[tuple[str, str]] = []
+    _flatten("", run.get("settings") or {}, settings)
+    if settings:
+        blocks += [Heading("Settings"), Paragraph(_pairs_line(settings))]
+    versions = [(str(k), str(v)) for k, v in (run.get("versions") or {}).items()]
+    if versions:
+        blocks += [Heading("Versions"), Paragraph(_pairs_line(versions))]
+    return blocks
+
+
+def title_page(d: ReportData, details: bool = True) -> Section:
+    """Corpora, tokenizers, skipped tokenizers, settings and versions of the run.
+
+    With ``details=False`` the last three are left for :func:`run_details_page` (used when they
+    would push the conclusions off page 2).
+    """
     run = d.run
     bits = []
     if run.get("created"):
@@ -97,16 +116,16 @@ def title_page(d: ReportData) -> Section:
     corpora = corpora_table(d)
     if corpora:
         blocks += [Heading("Corpora"), corpora]
+        blocks += [Paragraph(text, muted=True) for text in corpus_descriptions(d)]
     blocks += [Heading("Tokenizers"), tokenizers_table(d)]
-    skipped = run.get("skipped") or []
-    if skipped:
-        blocks += [Heading("Skipped tokenizers"),
-                   Bullets([f"{s.get('tokenizer', '?')}: {s.get('reason', 'no reason given')}" for s in skipped])]
-    settings: list[tuple[str, str]] = []
-    _flatten("", run.get("settings") or {}, settings)
-    if settings:
-        blocks += [Heading("Settings"), _pairs_table(settings, "setting", "value")]
-    versions = [(str(k), str(v)) for k, v in (run.get("versions") or {}).items()]
-    if versions:
-        blocks += [Heading("Versions"), _pairs_table(versions, "package", "version")]
+    if details:
+        blocks += details_blocks(d)
+    elif details_blocks(d):
+        blocks.append(Paragraph("Skipped tokenizers, settings and versions: see Run details at the end.", muted=True))
     return section
+
+
+def run_details_page(d: ReportData) -> Section | None:
+    """The details the title page had no room for."""
+    blocks = details_blocks(d)
+    return Section("details", "Run details", blocks=blocks) if blocks else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import fmt
+
 from ..blocks import Chart, Heading, Paragraph, Section, Table
 from ..canvas import axes_in, footnote, new_page
 from ..charts import legend_right, legend_width, light_grid
@@ -82,15 +82,7 @@ def _results_table(d: ReportData, corpus: str) -> Table | None:
     rows = []
     for t in order:
         row = [d.label(t)]
-        for m in cols:
-            r = d.rows(m, corpus, "all")
-            r = r[r["tokenizer"] == t]
-            if r.empty:
-                row.append("–")
-            elif m == "bits_per_byte":
-                row.append(fmt.value_ci(r.iloc[0]["value"], r.iloc[0]["ci_low"], r.iloc[0]["ci_high"]))
-            else:
-                row.append(fmt.num(r.iloc[0]["value"]))
+        row += [d.cell(m, corpus, "all", t, with_ci=m == "bits_per_byte") for m in cols]
         rows.append(row)
     return Table(header, rows, caption=f"Final evaluation on {corpus}, best bits per byte first")
 
