@@ -7,11 +7,16 @@ The corpus is real text concatenated in a fixed order — the shared corpora (``
 or ``$TOKEFF_SHARED/corpora``: tinyshakespeare, gutenberg_en, ntrex128) then the Python standard
 library's ``.py`` files — cut at a line end after SIZE megabytes and written to a temporary folder.
 Every trainer runs in its own subprocess and streams that file line by line; we report the wall
-time of the training call and the subprocess's peak resident memory (``ru_maxrss`` from
-``os.wait4``). With ``--repeat N`` the best time of N runs is shown (the machine may be shared).
+time of the training call, the CPU time of the whole subprocess (all its threads and child
+processes: less sensitive than wall time to a busy machine) and two memory peaks: "peak RSS", the
+``ru_maxrss`` of the largest single process (from ``os.wait4``), and "peak total", the largest sum
+of proportional set sizes over the subprocess and its own child processes, sampled every 20 ms
+(tokeff counts in worker processes, HF in threads, so only the total compares them fairly).
+With ``--repeat N`` the best of N runs is shown.
 
 All trainers learn a byte-level BPE with the same pre-split (GPT-2 regex) and ``min_frequency=2``,
-except sentencepiece, which has its own pre-split and no byte-level base (``byte_fallback`` on).
+except sentencepiece, which has its own pre-split and no byte-level base (characters covering
+99.95% of the text, the rest as ``byte_fallback`` pieces).
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 import time
+import warnings
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,7 +82,8 @@ def run_tokeff(path: Path, vocab: int, extra: str) -> dict:
     from tokeff.bpe import train_bpe
 
     backend = extra or "auto"
-    with path.open(encoding="utf-8") as f:
+    with path.open(encoding="utf-8") as f, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a small corpus may stop short of the vocabulary (so does HF)
         t = time.perf_counter()
         model = train_bpe(f, vocab, pattern="gpt2", min_frequency=2, backend=backend)
         seconds = time.perf_counter() - t
@@ -113,7 +121,7 @@ def run_spm(path: Path, vocab: int, extra: str) -> dict:
             model_type="bpe",
             vocab_size=vocab,
             byte_fallback=True,
-            character_coverage=1.0,
+            character_coverage=0.9995,  # rare characters fall back to bytes
             num_threads=os.cpu_count() or 1,
             max_sentence_length=1 << 16,
             minloglevel=2,
@@ -125,21 +133,60 @@ def run_spm(path: Path, vocab: int, extra: str) -> dict:
 TRAINERS = {"tokeff": run_tokeff, "hf": run_hf, "spm": run_spm}
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (Linux ``/proc``)."""
+    pids, i = [pid], 0
+    while i < len(pids):
+        try:
+            for task in os.listdir(f"/proc/{pids[i]}/task"):
+                with open(f"/proc/{pids[i]}/task/{task}/children") as f:
+                    pids += [int(x) for x in f.read().split()]
+        except OSError:
+            pass
+        i += 1
+    return pids
+
+
+def _pss_mb(pid: int) -> float:
+    """Proportional set size: pages shared between processes (after fork) count once in a sum."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _watch_memory(pid: int, peak: list[float], done: threading.Event) -> None:
+    """Sample the total memory of the process tree every 20 ms; keep the largest sum."""
+    while not done.wait(0.02):
+        peak[0] = max(peak[0], sum(_pss_mb(p) for p in _tree(pid)))
+
+
 def measure(trainer: str, path: Path, vocab: int) -> dict:
-    """Run one trainer in a fresh subprocess; its result plus the child's peak RSS in MB."""
+    """Run one trainer in a fresh subprocess; its result plus its CPU time and memory peaks."""
     name, _, extra = trainer.partition(":")
     proc = subprocess.Popen(
         [sys.executable, __file__, "--child", name, str(path), str(vocab), extra],
         stdout=subprocess.PIPE,
         text=True,
     )
+    peak, done = [0.0], threading.Event()
+    watcher = threading.Thread(target=_watch_memory, args=(proc.pid, peak, done), daemon=True)
+    watcher.start()
     out = proc.stdout.read()
+    done.set()
+    watcher.join()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        return {"seconds": float("nan"), "rss_mb": float("nan"), "error": proc.returncode}
+        return {"seconds": float("nan"), "rss_mb": float("nan"), "cpu_s": float("nan"), "tree_mb": float("nan"), "error": proc.returncode}
     result = json.loads(out.strip().splitlines()[-1])
-    result["rss_mb"] = usage.ru_maxrss / 1024  # kilobytes on Linux
+    result["rss_mb"] = usage.ru_maxrss / 1024  # kilobytes on Linux; the largest single process
+    result["tree_mb"] = peak[0]
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime  # the whole child, all threads and processes
     return result
 
 
@@ -159,7 +206,7 @@ def main() -> None:
         print(json.dumps(TRAINERS[name](Path(path), int(vocab), extra)))
         return
 
-    print(f"{'MB':>5} {'vocab':>6} {'trainer':>14} {'wall s':>8} {'peak RSS MB':>12} {'tokeff/HF':>10}")
+    print(f"{'MB':>5} {'vocab':>6} {'trainer':>14} {'wall s':>8} {'cpu s':>7} {'peak RSS MB':>12} {'peak total MB':>14} {'tokeff/HF wall':>15}")
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             path = build_corpus(size, Path(tmp))
@@ -169,11 +216,17 @@ def main() -> None:
                     runs = [measure(trainer, path, vocab) for _ in range(args.repeat)]
                     best = min(runs, key=lambda r: r["seconds"])
                     best["rss_mb"] = min(r["rss_mb"] for r in runs)
+                    best["cpu_s"] = min(r["cpu_s"] for r in runs)
+                    best["tree_mb"] = min(r["tree_mb"] for r in runs)
                     rows[trainer] = best
                 hf = rows.get("hf", {}).get("seconds")
                 for trainer, r in rows.items():
-                    ratio = f"{r['seconds'] / hf:10.2f}" if hf and trainer.startswith("tokeff") else ""
-                    print(f"{size:5g} {vocab:6d} {trainer:>14} {r['seconds']:8.2f} {r['rss_mb']:12.0f} {ratio}", flush=True)
+                    ratio = f"{r['seconds'] / hf:15.2f}" if hf and trainer.startswith("tokeff") else ""
+                    print(
+                        f"{size:5g} {vocab:6d} {trainer:>14} {r['seconds']:8.2f} {r['cpu_s']:7.2f}"
+                        f" {r['rss_mb']:12.0f} {r['tree_mb']:14.0f} {ratio}",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

@@ -42,25 +42,27 @@ class RandomTokenizer:
         ]
 
 
-def peak_flops(n: int = 2048, repeats: int = 5) -> float:
+def peak_flops(device: torch.device, n: int = 2048, repeats: int = 5) -> float:
     """Best fp32 matmul FLOP/s over ``repeats`` timings of ``n x n @ n x n``."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     torch.mm(a, b)  # warm up
     best = float("inf")
     for _ in range(repeats):
         t = time.perf_counter()
         torch.mm(a, b)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
         best = min(best, time.perf_counter() - t)
     return 2 * n**3 / best
 
 
-def bare_loop(model: str, vocab: int, steps: int, tc: TrainConfig) -> float:
-    """tokens/s of the plainest loop over the same model and batch shape."""
+def bare_loop(model: str, vocab: int, steps: int, tc: TrainConfig, device: torch.device) -> float:
+    """tokens/s of the plainest loop over the same model, batch shape and optimizer."""
     cfg = PRESETS[model]
-    net = GPT(cfg, vocab)
-    opt = torch.optim.AdamW(net.parameters(), lr=tc.lr, betas=tc.betas, weight_decay=tc.weight_decay)
+    net = GPT(cfg, vocab).to(device)
+    opt = torch.optim.AdamW(net.parameters(), lr=tc.lr, betas=tc.betas, weight_decay=tc.weight_decay, fused=device.type in ("cpu", "cuda"))  # fmt: skip
     g = torch.Generator().manual_seed(0)
-    data = torch.randint(0, vocab, (steps, tc.batch_size, cfg.context + 1), generator=g)
+    data = torch.randint(0, vocab, (steps, tc.batch_size, cfg.context + 1), generator=g).to(device)
     t = time.perf_counter()
     for s in range(steps):
         x, y = data[s, :, :-1], data[s, :, 1:]
@@ -69,6 +71,8 @@ def bare_loop(model: str, vocab: int, steps: int, tc: TrainConfig) -> float:
         torch.nn.utils.clip_grad_norm_(net.parameters(), tc.grad_clip)
         opt.step()
         opt.zero_grad(set_to_none=True)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
     return steps * tc.batch_size * cfg.context / (time.perf_counter() - t)
 
 
@@ -90,10 +94,10 @@ def main() -> None:
     print(f"device {device}, {torch.get_num_threads()} threads, torch {torch.__version__}")
     print(f"model {args.model} {cfg}, vocab {args.vocab}, {tc.batch_size * cfg.context} tokens/step, {args.steps} steps")
 
-    peak = max(peak_flops() for _ in range(3))
+    peak = max(peak_flops(device) for _ in range(3))
     bare, ours, ours_compiled = [], [], []
     for r in range(args.repeats):
-        bare.append(bare_loop(args.model, args.vocab, args.steps, tc))
+        bare.append(bare_loop(args.model, args.vocab, args.steps, tc, device))
         res = train_lm(tok, texts, texts[:1], model=args.model, budget=f"steps={args.steps}", eval_every=args.steps, progress=False, device=device)  # fmt: skip
         ours.append(res.train_tokens_seen / res.wall_seconds)
         if args.compile:

@@ -7,9 +7,13 @@ import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tokeff.bpe.train as train_module
+from tokeff.bpe import native
 from tokeff.bpe import BPEModel, BPETrainingError, ModelFormatError, has_c_core, train_bpe
+from tokeff.bpe.count import SPACE_SAFE_PATTERNS, ChunkCounter
 from tokeff.bpe.merge_loop import learn_merges as learn_merges_python
 from tokeff.bpe.patterns import Pattern
 from tokeff.errors import TokeffError
@@ -74,7 +78,7 @@ def test_c_core_and_pure_python_learn_the_same_merges(lines: list[str]) -> None:
 
 def test_falls_back_to_pure_python_without_c_core(lines: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     expected = train_bpe(lines[:3000], 500).merges
-    monkeypatch.setattr(train_module, "_core", None)
+    monkeypatch.setattr(native, "core", None)
     assert not train_module.has_c_core()
     assert train_bpe(lines[:3000], 500).merges == expected
     with pytest.raises(BPETrainingError, match="C core"):
@@ -134,6 +138,7 @@ def test_progress_callback_and_bar(lines: list[str], capsys: pytest.CaptureFixtu
         (["abcdefg"], 1000, {}, "min_frequency=2"),
         (["ok", "bad \ud800 text"], 1000, {}, "lone surrogates"),
         (["hello"], 1000, {"special_tokens": ("<a>", "<a>")}, "distinct"),
+        ("one long string, not a list of texts", 1000, {}, "not one string"),
     ],
 )
 def test_bad_input_raises_one_clear_error(texts: list[str], vocab_size: int, kwargs: dict, message: str) -> None:
@@ -174,3 +179,30 @@ def test_no_warning_when_the_vocabulary_is_reached(lines: list[str]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         train_bpe(lines[:3000], 400)
+
+
+tricky_spacing = st.lists(
+    st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2003\u3000ab1'.é日")), max_size=30),
+    max_size=8,
+)
+
+
+@pytest.mark.skipif(not has_c_core(), reason="the C core is not built")
+@pytest.mark.parametrize("pattern", sorted(SPACE_SAFE_PATTERNS))
+def test_space_cut_shortcut_counts_the_same_chunks(lines: list[str], pattern: str) -> None:
+    # the C core counts space-cut pieces and runs the regex once per distinct piece
+    fast, plain = ChunkCounter(Pattern.resolve(pattern)), ChunkCounter(Pattern.resolve(pattern), use_core=False)
+    assert fast.pieces is not None and plain.pieces is None
+    fast.add(lines)
+    plain.add(lines)
+    assert fast.result() == plain.result()
+
+    @settings(max_examples=150, deadline=None)
+    @given(texts=tricky_spacing)
+    def same_on_odd_whitespace(texts: list[str]) -> None:
+        fast, plain = ChunkCounter(Pattern.resolve(pattern)), ChunkCounter(Pattern.resolve(pattern), use_core=False)
+        fast.add(texts)
+        plain.add(texts)
+        assert fast.result() == plain.result()
+
+    same_on_odd_whitespace()

@@ -161,3 +161,155 @@ def make_results(folder: Path, tokenizers: list[str], languages: list[str], *, t
                            "budget": {"flops": 2.0e15}, "seed": 0, "device": "cpu", "loss": "cross-entropy"}
     (folder / "run.json").write_text(json.dumps(run, indent=2))
     return folder
+
+
+# ----------------------------------------------------------------------------------------------
+# helpers
+
+
+def pdf_texts(path: Path) -> list[str]:
+    """The extracted text of every page of a PDF."""
+    reader = pypdf.PdfReader(str(path))
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def flat(text: str) -> str:
+    """Whitespace collapsed: text extraction breaks lines where the layout wrapped them."""
+    return re.sub(r"\s+", " ", text)
+
+
+def page_of(texts: list[str], title: str) -> int:
+    """Index of the first page whose text contains ``title`` (-1 when none does)."""
+    return next((i for i, t in enumerate(texts) if title in flat(t)), -1)
+
+
+# ----------------------------------------------------------------------------------------------
+# the full report: 12 tokenizers, 40 languages, training, sweep, cost, token lengths
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], list[str]]:
+    folder = make_results(tmp_path_factory.mktemp("big"), TOKENIZERS_12, LANGUAGES_40)
+    written = build_report(folder)
+    return folder, written, pdf_texts(folder / "report.pdf")
+
+
+def test_full_report_writes_every_output(big) -> None:
+    folder, written, _ = big
+    names = {p.name for p in written}
+    assert {"report.pdf", "report.md", "metrics.parquet", "fig_compression.png", "fig_fertility.png",
+            "fig_training.png", "fig_sweep.png", "fig_token_lengths.png"} <= names
+    assert any(n.startswith("fig_parity") for n in names)
+    assert all(p.exists() and p.stat().st_size > 0 for p in written)
+    # Atomic writes leave no temporary files behind.
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert len(pd.read_parquet(folder / "metrics.parquet")) == len(pd.read_csv(folder / "metrics.csv"))
+
+
+def test_full_report_has_every_page_in_reading_order(big) -> None:
+    _, _, texts = big
+    assert "Tokenizer efficiency report" in texts[0]
+    assert page_of(texts, "Conclusions") == 1, "readers want the answer on page 2"
+    order = ["Compression: bytes per token", "Token lengths", "Fertility and continued words",
+             "Parity: the premium each language pays", "Vocabulary-size sweep",
+             "Training: bits per byte at equal compute", "Training: final results", "Cost model", "All metrics"]
+    pages = [page_of(texts, title) for title in order]
+    assert all(p > 1 for p in pages), dict(zip(order, pages))
+    assert pages == sorted(pages)
+
+
+def test_conclusions_name_the_cheapest_tokenizer_with_its_value(big) -> None:
+    folder, _, texts = big
+    m = pd.read_csv(folder / "metrics.csv")
+    bpt = m[(m.metric == "bytes_per_token") & (m.corpus == "ntrex128") & (m.language == "all")]
+    best = bpt.loc[bpt.value.idxmax()]
+    conclusions = flat(texts[1])
+    assert f"{best.value:.2f}" in conclusions
+    assert "cheapest per byte" in conclusions
+    assert "within the CI" in conclusions or "CIs do not overlap" in conclusions
+    bpb = m[m.metric == "bits_per_byte"]
+    assert f"{bpb.value.min():.2f}" in flat(" ".join(texts[1:3]))
+    assert "largest premium" in conclusions
+
+
+def test_long_tokenizer_names_are_shortened_without_collisions(big) -> None:
+    folder, _, texts = big
+    compression = flat(texts[page_of(texts, "Compression: bytes per token")])
+    assert "claude-legacy" in compression
+    assert "hf:some/long/path/claude-legacy/tokenizer.json" not in compression
+    # The title page maps every short label back to the full name.
+    assert "hf:some/long/path/claude-legacy/tokenizer.json" in flat(texts[0])
+
+
+def test_training_page_explains_bits_per_byte(big) -> None:
+    _, _, texts = big
+    page = flat(texts[page_of(texts, "Training: final results")])
+    assert "per-token perplexity" in page and "bits per byte" in page
+    assert "not comparable between tokenizers" in page
+
+
+def test_markdown_has_the_same_sections_and_figures(big) -> None:
+    folder, _, _ = big
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    for heading in ("## Conclusions", "## Compression: bytes per token", "## Fertility and continued words",
+                    "## Parity: the premium each language pays", "## Training: final results", "## Cost model"):
+        assert heading in md
+    for link in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md):
+        assert (folder / link).exists(), link
+    assert "†" in md, "character-fallback cells are marked in the fertility table"
+    assert md.index("## Conclusions") < md.index("## Compression")
+
+
+# ----------------------------------------------------------------------------------------------
+# smaller and partial folders
+
+
+TRAINING_METRICS = ["bits_per_byte", "token_perplexity", "word_perplexity", "train_flops", "train_bytes_seen",
+                    "train_tokens_seen", "achieved_flops_per_second"]
+
+
+def test_two_tokenizers_one_language_then_without_training(tmp_path: Path) -> None:
+    """The smallest useful run, first with a trained model, then rebuilt once training is gone."""
+    folder = make_results(tmp_path, TOKENIZERS_2, ["eng"], parallel=False, cost=False, lengths=False, sweep=False)
+    build_report(folder)
+    texts = pdf_texts(folder / "report.pdf")
+    assert page_of(texts, "Conclusions") == 1
+    assert page_of(texts, "Training: bits per byte at equal compute") > 1
+    assert (folder / "fig_training.png").exists()
+    full = len(texts)
+
+    (folder / "curves.csv").unlink()
+    m = pd.read_csv(folder / "metrics.csv")
+    m[~m.metric.isin(TRAINING_METRICS)].to_csv(folder / "metrics.csv", index=False)
+    run = json.loads((folder / "run.json").read_text())
+    del run["training"]
+    (folder / "run.json").write_text(json.dumps(run))
+    written = build_report(folder)
+    texts = pdf_texts(folder / "report.pdf")
+    assert 3 <= len(texts) < full
+    assert page_of(texts, "Conclusions") == 1
+    for absent in ("Parity", "Training", "Cost model", "Vocabulary-size sweep", "Token lengths"):
+        assert page_of(texts, absent) == -1, absent
+    assert {p.name for p in written} >= {"report.pdf", "report.md", "fig_compression.png", "fig_fertility.png"}
+    assert not (folder / "fig_training.png").exists(), "a figure of a page that is gone is removed"
+    assert "## Training" not in (folder / "report.md").read_text(encoding="utf-8")
+
+
+def test_two_tokenizers_forty_languages_without_training(tmp_path: Path) -> None:
+    folder = make_results(tmp_path, TOKENIZERS_2, LANGUAGES_40, training=False, cost=False, lengths=False)
+    build_report(folder)
+    texts = pdf_texts(folder / "report.pdf")
+    parity = page_of(texts, "Parity: the premium each language pays")
+    assert parity > 1
+    assert page_of(texts, "Training") == -1 and page_of(texts, "Cost model") == -1
+    # Every language is on the parity page, by name (the reference language is the 1.0 line).
+    page = flat(texts[parity])
+    assert all(name in page for name in ("Burmese", "Khmer", "Chinese", "Amharic", "Slovak"))
+    fertility = flat(texts[page_of(texts, "Fertility and continued words")])
+    assert "†" in fertility and "Japanese" in fertility
+
+
+def test_folder_without_metrics_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(TokeffError, match="metrics.csv"):
+        build_report(tmp_path)

@@ -36,7 +36,7 @@ from .corpus.core import Corpus, Document
 from .errors import TokeffError
 from .metrics.base import MetricRow, RowContext
 from .metrics.batch import EncodedBatch, TextBatch
-from .metrics.bootstrap import Bootstrap
+from .metrics.bootstrap import Bootstrap, precompute_replicates
 from .metrics.compression import COUNTED_BASELINES, CompressionAccumulator, normalized_sequence_length_rows
 from .metrics.coverage import CoverageAccumulator, token_length_histogram, vocab_utilization_rows
 from .metrics.information import InformationAccumulator
@@ -116,7 +116,7 @@ def _run_shard(corpus: Corpus, tokenizers: Sequence[Tokenizer], settings: Metric
     for c, docs in enumerate(_chunks(corpus, settings)):
         if c % shards != shard:
             continue
-        text = TextBatch(docs, with_words=settings.word_metrics)
+        text = TextBatch(docs, settings.word_sample)
         for tok in tokenizers:
             batch = EncodedBatch(text, tok.encode_batch(text.texts), tok)
             for acc in state[tok.name].values():
@@ -159,7 +159,8 @@ def measure(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
         corpora: the corpora; documents of ``settings.split`` are measured.
         tokenizers: the tokenizers, with unique names.
         settings: metric settings (defaults: :class:`MetricSettings`).
-        workers: processes to use (default: the machine's CPU count); 1 runs in this process.
+        workers: processes to use (default: the machine's CPU count); 1 runs in this process,
+            as does any count where ``fork`` is unavailable.
         progress: show a tqdm bar of text processed.
     """
     settings = settings or MetricSettings()
@@ -197,6 +198,8 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
 
         bar = tqdm(desc="measuring", unit="B", unit_scale=True, unit_divisor=1024, leave=False)
     try:
+        if "fork" not in mp.get_all_start_methods():
+            workers = 1  # no fork (Windows): corpora hold closures, so stay in this process
         if workers == 1 or not corpora or not tokenizers:
             on_bytes = bar.update if bar is not None else None
             return [_run_shard(c, tokenizers, settings, 0, 1, on_bytes) for c in corpora]
@@ -204,6 +207,10 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
         counter = ctx.Value("q", 0)
         _JOB.update(corpora=corpora, tokenizers=tokenizers, settings=settings, counter=counter)
         merged = [_new_state(c, tokenizers, settings) for c in corpora]
+        # HF tokenizers would warn in every forked worker that it turns its own thread pool off
+        # (one process per core is the parallelism here); say so up front, for the children only
+        saved = os.environ.get("TOKENIZERS_PARALLELISM")
+        os.environ["TOKENIZERS_PARALLELISM"] = "false"
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                 futures = {pool.submit(_worker, ci, w, workers): ci
@@ -222,6 +229,10 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
                     _merge(merged[ci], results[f])
         finally:
             _JOB.clear()
+            if saved is None:
+                os.environ.pop("TOKENIZERS_PARALLELISM", None)
+            else:
+                os.environ["TOKENIZERS_PARALLELISM"] = saved
         return merged
     finally:
         if bar is not None:
@@ -236,6 +247,9 @@ def _finish(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metric
     dropped: list[dict] = []
     notes: list[str] = []
     for corpus, state in zip(corpora, states):
+        # all replicates of a corpus in one pass per language (they share their weights)
+        precompute_replicates([sums for tok in tokenizers for acc in state[tok.name].values()
+                               for sums in acc.slot_sums(RowContext(tok, settings, boot))], boot)
         for tok in tokenizers:
             accs = state[tok.name]
             ctx = RowContext(tok, settings, boot)

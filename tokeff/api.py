@@ -255,7 +255,8 @@ def summary_table(df: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) ->
         units = part.drop_duplicates("metric").set_index("metric")["unit"]
         table = part.pivot_table(index="tokenizer", columns="metric", values="value", aggfunc="first", sort=False)
         table = table[[m for m in metrics if m in table.columns]]
-        table.columns = [f"{m} ({units[m]})" if units.get(m) else m for m in table.columns]
+        # two header rows: the metric, then its unit
+        table.columns = pd.MultiIndex.from_tuples([(m, f"[{units.get(m, '')}]") for m in table.columns])
         blocks.append(f"== {corpus} ==\n" + table.to_string(float_format=lambda v: f"{v:.3f}"))
     return "\n\n".join(blocks)
 

@@ -40,6 +40,12 @@ _WORD_RE = regex.compile(
 _RUN_RE = regex.compile(r"[\p{L}\p{M}\p{N}]++")
 _HAS_NO_SPACE_RE = regex.compile(rf"[{_NO_SPACE_CLASS}]")
 _ASCII_RUN_RE = re.compile(r"[A-Za-z0-9]+")
+# _WORD_RE with the two alternatives as plain groups: findall then gives (grapheme, run) pairs
+# without building a match object per word.
+_PAIRS_RE = regex.compile(
+    rf"((?=[{_NO_SPACE_CLASS}])\X)|((?:(?![{_NO_SPACE_CLASS}])[\p{{L}}\p{{M}}\p{{N}}])+)",
+    regex.V1,
+)
 # Every no-space script starts at or above U+0E00 (Thai), so a text whose largest code point is
 # below it (ASCII, Latin, Cyrillic, Greek, Arabic, Hebrew, the Indic scripts) needs no search.
 _FIRST_NO_SPACE = "\u0e00"
@@ -56,7 +62,7 @@ def words(text: str) -> list[str]:
         return _ASCII_RUN_RE.findall(text)
     if _spaced(text):
         return _RUN_RE.findall(text)
-    return [m.group(0) for m in _WORD_RE.finditer(text)]
+    return [char or run for char, run in _PAIRS_RE.findall(text)]
 
 
 def count_words(text: str) -> int:
@@ -65,7 +71,7 @@ def count_words(text: str) -> int:
         return len(_ASCII_RUN_RE.findall(text))
     if _spaced(text):
         return len(_RUN_RE.findall(text))
-    return sum(1 for _ in _WORD_RE.finditer(text))
+    return len(_PAIRS_RE.findall(text))
 
 
 def segment(text: str) -> tuple[list[str], int]:
@@ -74,10 +80,5 @@ def segment(text: str) -> tuple[list[str], int]:
         return _ASCII_RUN_RE.findall(text), 0
     if _spaced(text):
         return _RUN_RE.findall(text), 0
-    out: list[str] = []
-    fallback = 0
-    for m in _WORD_RE.finditer(text):
-        out.append(m.group(0))
-        if m.group("char") is not None:
-            fallback += 1
-    return out, fallback
+    pairs = _PAIRS_RE.findall(text)
+    return [char or run for char, run in pairs], sum(1 for char, _ in pairs if char)

@@ -19,6 +19,8 @@ Public API::
 * ``train_bpe(texts: Iterable[str], vocab_size: int, *, pattern="gpt2", special_tokens=(),
   min_frequency=2, progress=False, workers=None, corpus="", backend="auto") -> BPEModel``
   — see :func:`tokeff.bpe.train.train_bpe`.
+* ``has_c_core() -> bool``: whether the compiled training core is in use (else pure Python, same
+  results, slower).
 * Ids: ``0..255`` are bytes, ``256 + k`` is merge ``k``, special tokens follow the merges.
 * Patterns: ``"gpt2"``, ``"cl100k"``, ``"o200k"`` (tiktoken's exact regexes), ``"none"``, or any
   regex string (:mod:`tokeff.bpe.patterns`).
@@ -32,7 +34,8 @@ Public API::
 Files: ``patterns.py`` (pre-split regexes), ``count.py`` (chunk counting), ``merge_loop.py`` (the
 merge algorithm, pure Python), ``_core.c`` (the same loop in C, optional), ``train.py``
 (``train_bpe``), ``model.py`` (``BPEModel``), ``reference.py`` (slow reference encoder),
-``io.py`` (file format and exports), ``alphabet.py`` (bytes as HF spells them).
+``io.py`` (file format and exports), ``alphabet.py`` (bytes as HF spells them), ``native.py``
+(loads the C core; ``TOKEFF_PURE_PYTHON=1`` ignores it).
 """
 
 from tokeff.bpe.errors import BPETrainingError, InvalidTextError, ModelFormatError

@@ -11,6 +11,7 @@
  * Python API:  learn_merges(chunks: dict[str, int], n_merges: int, min_frequency: int,
  *                           tie_keys: list[int] (256 items), on_merge: callable | None)
  *              -> list[tuple[int, int]]
+ *              segments_new(), segments_add(counter, texts), segments_result(counter)  (below)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -374,7 +375,211 @@ fail:
     return NULL;
 }
 
+/*
+ * Space-cut pieces: a counter for the text between cuts placed before every space that follows a
+ * non-space character. For the preset patterns (gpt2, cl100k, o200k) no chunk ever crosses such a
+ * cut, so pre-splitting the *distinct* pieces gives the same chunk counts as pre-splitting the text
+ * (see count.py). "Non-space" is !Py_UNICODE_ISSPACE, stricter than the regex \S (str.isspace() is
+ * true for every \s character, and for 4 more), so a cut is never placed where it is not safe.
+ *
+ * Pieces are hashed straight from the text's code points; only a piece not seen before is copied
+ * (into an arena of UCS-4 code points), and Python strings are made once per distinct piece.
+ *
+ *   segments_new() -> capsule
+ *   segments_add(capsule, texts: list[str]) -> None
+ *   segments_result(capsule) -> dict[str, int]     (and empties the counter)
+ */
+typedef struct {
+    uint32_t *arena;
+    size_t arena_n, arena_cap;
+    size_t *off;
+    uint32_t *len;
+    int64_t *cnt;
+    uint64_t *hash;
+    size_t n, cap;
+    int64_t *table; /* open addressing: piece index, or -1 */
+    size_t mask;
+} Segs;
+
+static void segs_free(Segs *g) {
+    free(g->arena);
+    free(g->off);
+    free(g->len);
+    free(g->cnt);
+    free(g->hash);
+    free(g->table);
+    memset(g, 0, sizeof(*g));
+}
+
+static void segs_capsule_free(PyObject *cap) {
+    Segs *g = PyCapsule_GetPointer(cap, "tokeff.segments");
+    if (g) {
+        segs_free(g);
+        free(g);
+    }
+}
+
+static int segs_init(Segs *g) {
+    memset(g, 0, sizeof(*g));
+    g->mask = (1 << 16) - 1;
+    g->table = malloc((g->mask + 1) * sizeof(int64_t));
+    if (!g->table) return -1;
+    memset(g->table, 0xff, (g->mask + 1) * sizeof(int64_t));
+    return 0;
+}
+
+static int segs_grow_table(Segs *g) {
+    size_t cap = (g->mask + 1) * 2, mask = cap - 1;
+    int64_t *t = malloc(cap * sizeof(int64_t));
+    if (!t) return -1;
+    memset(t, 0xff, cap * sizeof(int64_t));
+    for (size_t i = 0; i < g->n; i++) {
+        size_t j = g->hash[i] & mask;
+        while (t[j] >= 0) j = (j + 1) & mask;
+        t[j] = (int64_t)i;
+    }
+    free(g->table);
+    g->table = t;
+    g->mask = mask;
+    return 0;
+}
+
+/* count one more of text[start:end] */
+static int segs_bump(Segs *g, int kind, const void *data, Py_ssize_t start, Py_ssize_t end) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)(end - start);
+    for (Py_ssize_t i = start; i < end; i++) h = (h ^ PyUnicode_READ(kind, data, i)) * 0x100000001B3ULL;
+    h ^= h >> 29;
+    uint32_t len = (uint32_t)(end - start);
+    size_t j = h & g->mask;
+    while (g->table[j] >= 0) {
+        int64_t k = g->table[j];
+        if (g->hash[k] == h && g->len[k] == len) {
+            const uint32_t *cp = g->arena + g->off[k];
+            Py_ssize_t i = 0;
+            while (i < len && cp[i] == PyUnicode_READ(kind, data, start + i)) i++;
+            if (i == len) {
+                g->cnt[k]++;
+                return 0;
+            }
+        }
+        j = (j + 1) & g->mask;
+    }
+    /* a new piece */
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 4096;
+        size_t *off = realloc(g->off, cap * sizeof(size_t));
+        if (off) g->off = off;
+        uint32_t *ln = realloc(g->len, cap * sizeof(uint32_t));
+        if (ln) g->len = ln;
+        int64_t *cnt = realloc(g->cnt, cap * sizeof(int64_t));
+        if (cnt) g->cnt = cnt;
+        uint64_t *hs = realloc(g->hash, cap * sizeof(uint64_t));
+        if (hs) g->hash = hs;
+        if (!off || !ln || !cnt || !hs) return -1;
+        g->cap = cap;
+    }
+    if (g->arena_n + len > g->arena_cap) {
+        size_t cap = g->arena_cap ? g->arena_cap * 2 : (1 << 16);
+        while (cap < g->arena_n + len) cap *= 2;
+        uint32_t *a = realloc(g->arena, cap * sizeof(uint32_t));
+        if (!a) return -1;
+        g->arena = a;
+        g->arena_cap = cap;
+    }
+    uint32_t *dst = g->arena + g->arena_n;
+    for (Py_ssize_t i = 0; i < len; i++) dst[i] = PyUnicode_READ(kind, data, start + i);
+    size_t k = g->n++;
+    g->off[k] = g->arena_n;
+    g->len[k] = len;
+    g->cnt[k] = 1;
+    g->hash[k] = h;
+    g->arena_n += len;
+    g->table[j] = (int64_t)k;
+    if (g->n * 2 > g->mask + 1 && segs_grow_table(g) < 0) return -1;
+    return 0;
+}
+
+static PyObject *segments_new(PyObject *self, PyObject *noargs) {
+    Segs *g = malloc(sizeof(Segs));
+    if (!g || segs_init(g) < 0) {
+        free(g);
+        return PyErr_NoMemory();
+    }
+    PyObject *cap = PyCapsule_New(g, "tokeff.segments", segs_capsule_free);
+    if (!cap) {
+        segs_free(g);
+        free(g);
+    }
+    return cap;
+}
+
+static PyObject *segments_add(PyObject *self, PyObject *args) {
+    PyObject *cap, *texts;
+    if (!PyArg_ParseTuple(args, "OO", &cap, &texts)) return NULL;
+    Segs *g = PyCapsule_GetPointer(cap, "tokeff.segments");
+    if (!g) return NULL;
+    PyObject *seq = PySequence_Fast(texts, "texts must be a sequence of str");
+    if (!seq) return NULL;
+    Py_ssize_t m = PySequence_Fast_GET_SIZE(seq);
+    for (Py_ssize_t t = 0; t < m; t++) {
+        PyObject *text = PySequence_Fast_GET_ITEM(seq, t);
+        if (!PyUnicode_Check(text)) {
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_TypeError, "texts must be str");
+            return NULL;
+        }
+        Py_ssize_t n = PyUnicode_GET_LENGTH(text), start = 0;
+        if (n > UINT32_MAX) {
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_OverflowError, "text longer than 2**32 characters");
+            return NULL;
+        }
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        for (Py_ssize_t i = 1; i <= n; i++) {
+            if (i < n && !(PyUnicode_READ(kind, data, i) == ' ' &&
+                           !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i - 1))))
+                continue;
+            if (segs_bump(g, kind, data, start, i) < 0) {
+                Py_DECREF(seq);
+                return PyErr_NoMemory();
+            }
+            start = i;
+        }
+    }
+    Py_DECREF(seq);
+    Py_RETURN_NONE;
+}
+
+static PyObject *segments_result(PyObject *self, PyObject *cap) {
+    Segs *g = PyCapsule_GetPointer(cap, "tokeff.segments");
+    if (!g) return NULL;
+    PyObject *d = PyDict_New();
+    if (!d) return NULL;
+    for (size_t k = 0; k < g->n; k++) {
+        PyObject *key = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, g->arena + g->off[k], g->len[k]);
+        PyObject *val = key ? PyLong_FromLongLong(g->cnt[k]) : NULL;
+        if (!val || PyDict_SetItem(d, key, val) < 0) {
+            Py_XDECREF(key);
+            Py_XDECREF(val);
+            Py_DECREF(d);
+            return NULL;
+        }
+        Py_DECREF(key);
+        Py_DECREF(val);
+    }
+    segs_free(g);
+    if (segs_init(g) < 0) {
+        Py_DECREF(d);
+        return PyErr_NoMemory();
+    }
+    return d;
+}
+
 static PyMethodDef methods[] = {
+    {"segments_new", segments_new, METH_NOARGS, "segments_new() -> a counter of space-cut pieces"},
+    {"segments_add", segments_add, METH_VARARGS, "segments_add(counter, texts) -> None"},
+    {"segments_result", segments_result, METH_O, "segments_result(counter) -> {piece: count}, emptied"},
     {"learn_merges", learn_merges, METH_VARARGS,
      "learn_merges(chunks, n_merges, min_frequency, tie_keys, on_merge) -> list of (a, b) merges"},
     {NULL, NULL, 0, NULL},

@@ -1,4 +1,4 @@
-"""Step 1 of training: one streaming pass that counts pre-split chunks.
+r"""Step 1 of training: one streaming pass that counts pre-split chunks.
 
 BPE only ever merges inside a chunk, and two equal chunks are merged identically, so the corpus is
 reduced to ``{chunk: count}`` — a few hundred thousand distinct chunks for tens of megabytes of text.
@@ -8,16 +8,30 @@ The texts are read once, in batches of about :data:`BATCH_CHARS` characters. Wit
 the batches go through a bounded queue to worker processes that each keep their own counter and send
 it back once at the end (so only the distinct chunks cross process boundaries, once per worker);
 the parent adds the counters up. Counts are Python ints, so they never overflow.
+
+**Fewer regex calls.** The regex is most of the cost. For the preset patterns, no chunk ever
+contains a space that follows a non-space character: inside a chunk, whitespace only ever comes
+first (``" ?\p{L}+"``) or fills the whole chunk (``"\s+"``). So cutting the text before every such
+space never cuts a chunk, and nothing a chunk's regex looks at (``(?!\S)``, ``$``) changes at a
+cut. The C core cuts and counts these pieces (mostly ``" word"``), and the regex then runs once per
+*distinct* piece, its chunks weighted by the piece's count: the same table, with the regex reading
+about a fifth of the text (10 MB of mixed prose and code hold 1.9 MB of distinct pieces).
+Without the C core, or with a custom pattern, every text goes through the regex.
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
+from tokeff.bpe import native
 from tokeff.bpe.patterns import Pattern
+
+# presets for which cutting before "non-space + space" never cuts a chunk (see the module docstring)
+SPACE_SAFE_PATTERNS = frozenset({"gpt2", "cl100k", "o200k"})
 
 BATCH_CHARS = 1 << 20  # ~1 MB of text per batch: large enough to amortize queue costs
 
@@ -49,21 +63,41 @@ def _split_specials(texts: Iterable[str], specials: tuple[str, ...]) -> Iterator
         yield from cutter.split(text)
 
 
-def _count_batch(counter: Counter, batch: list[str], pattern: Pattern) -> None:
-    findall = pattern.compiled.findall
-    for text in batch:
-        counter.update(findall(text))
+class ChunkCounter:
+    """Counts the chunks of batches of texts; :meth:`result` gives ``{chunk: count}``."""
+
+    def __init__(self, pattern: Pattern, use_core: bool = True) -> None:
+        self.findall = pattern.compiled.findall
+        self.chunks: Counter = Counter()
+        # distinct space-cut pieces and their counts, when that shortcut is exact
+        self.core = native.core if use_core and pattern.name in SPACE_SAFE_PATTERNS else None
+        self.pieces = self.core.segments_new() if self.core is not None else None
+
+    def add(self, batch: list[str]) -> None:
+        if self.pieces is not None:
+            self.core.segments_add(self.pieces, batch)
+        else:
+            for text in batch:
+                self.chunks.update(self.findall(text))
+
+    def result(self) -> dict[str, int]:
+        chunks = self.chunks
+        if self.pieces is not None:
+            findall, get = self.findall, chunks.get
+            for piece, n in self.core.segments_result(self.pieces).items():
+                for chunk in findall(piece):
+                    chunks[chunk] = get(chunk, 0) + n
+        return dict(chunks)
 
 
 def _worker(pattern: Pattern, inbox: "mp.Queue", outbox: "mp.Queue") -> None:
-    counter: Counter = Counter()
+    counter = ChunkCounter(pattern)
     try:
         while (batch := inbox.get()) is not None:
-            _count_batch(counter, batch, pattern)
+            counter.add(batch)
+        outbox.put(counter.result())
     except BaseException as exc:  # hand the failure to the parent instead of leaving it waiting
         outbox.put(exc)
-        return
-    outbox.put(dict(counter))
 
 
 def default_workers() -> int:
@@ -89,15 +123,19 @@ def count_chunks(
     workers = default_workers() if workers is None else max(1, int(workers))
     stream = _batches(_split_specials(texts, tuple(special_tokens)), BATCH_CHARS)
     total_chars = 0
-    if workers == 1:
-        counter: Counter = Counter()
+    # a corpus of one batch is counted here: starting processes would cost more than they save
+    first = next(stream, None)
+    second = next(stream, None) if first is not None else None
+    stream = itertools.chain([b for b in (first, second) if b is not None], stream)
+    if workers == 1 or second is None:
+        counter = ChunkCounter(pattern)
         for batch in stream:
-            _count_batch(counter, batch, pattern)
+            counter.add(batch)
             chars = sum(map(len, batch))
             total_chars += chars
             if on_batch:
                 on_batch(chars)
-        return dict(counter), total_chars
+        return counter.result(), total_chars
 
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
     inbox: mp.Queue = ctx.Queue(maxsize=2 * workers)  # bounded: the text is never all in memory

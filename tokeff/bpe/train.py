@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from tokeff.bpe import native
 from tokeff.bpe.alphabet import HF_BYTE_RANK
 from tokeff.bpe.count import count_chunks, default_workers
 from tokeff.bpe.errors import BPETrainingError
@@ -27,10 +28,6 @@ from tokeff.bpe.merge_loop import learn_merges as _learn_merges_py
 from tokeff.bpe.model import BPEModel
 from tokeff.bpe.patterns import Pattern
 
-try:  # the optional compiled merge loop
-    from tokeff.bpe import _core
-except ImportError:  # not built: pure Python it is
-    _core = None
 
 DEFAULT_MIN_FREQUENCY = 2
 """A pair must occur at least twice to be merged: a merge seen once describes one string, not the
@@ -43,7 +40,7 @@ ProgressCallback = Callable[[str, int, int], None]
 
 def has_c_core() -> bool:
     """Whether the compiled merge loop is available."""
-    return _core is not None
+    return native.core is not None
 
 
 def learn_merges(
@@ -57,10 +54,11 @@ def learn_merges(
     """Merges from a ``{chunk: count}`` table; ``backend`` is ``"auto"``, ``"c"`` or ``"python"``."""
     if backend not in ("auto", "c", "python"):
         raise ValueError(f"backend must be 'auto', 'c' or 'python', not {backend!r}")
-    if backend == "c" and _core is None:
+    core = native.core
+    if backend == "c" and core is None:
         raise BPETrainingError("the C core of tokeff.bpe is not built; reinstall tokeff with a C compiler")
-    if backend != "python" and _core is not None:
-        return _core.learn_merges(chunks, n_merges, min_frequency, HF_BYTE_RANK, on_merge)
+    if backend != "python" and core is not None:
+        return core.learn_merges(chunks, n_merges, min_frequency, HF_BYTE_RANK, on_merge)
     return _learn_merges_py(chunks, n_merges, min_frequency, on_merge)
 
 
@@ -136,6 +134,11 @@ def train_bpe(
         UserWarning: when the corpus runs out of pairs before ``vocab_size``; the model is
             returned with the size it reached.
     """
+    if isinstance(texts, (str, bytes)):
+        raise BPETrainingError(
+            "train_bpe takes an iterable of texts, not one string (which would be read character by"
+            " character); pass [text] or a list of lines"
+        )
     pat = Pattern.resolve(pattern)
     specials = tuple(special_tokens)
     if len(set(specials)) != len(specials) or any(not isinstance(s, str) or not s for s in specials):

@@ -27,7 +27,7 @@ Public API
 ----------
 ``train_lm(tokenizer, train_texts, eval_texts, *, model="tiny", budget=DEFAULT_BUDGET, seed=0,
 device="auto", checkpoint_dir=None, resume=False, progress=True, eval_every=None,
-checkpoint_every=None, train_config=TrainConfig(), eval_stride=None, curve_eval_bytes=4096,
+checkpoint_every=None, train_config=TrainConfig(), eval_stride=None, curve_eval_bytes=2048,
 compile=False, stop_at_step=None) -> LMResult``
     The one training loop (:mod:`tokeff.lm.train`).
 ``LMResult``

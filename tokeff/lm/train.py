@@ -27,6 +27,7 @@ stream has been read a whole number of times).
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
@@ -152,7 +153,7 @@ class LMResult:
     steps: int
     wall_seconds: float  # training steps only (no tokenization or evaluation)
     tokenize_seconds: float
-    eval_seconds: float  # final evaluation plus learning-curve points
+    eval_seconds: float  # final evaluation, learning-curve points and checkpoint writes
     achieved_flops_per_second: float  # train_flops / wall_seconds
     loss_function: str
     model_config: ModelConfig
@@ -209,7 +210,7 @@ def train_lm(
     checkpoint_every: int | None = None,
     train_config: TrainConfig = TrainConfig(),
     eval_stride: int | None = None,
-    curve_eval_bytes: int = 4096,
+    curve_eval_bytes: int = 2048,
     compile: bool = False,
     stop_at_step: int | None = None,
 ) -> LMResult:
@@ -229,9 +230,14 @@ def train_lm(
             bit-identical to one that was never interrupted.
         progress: show a progress bar with tokens/s.
         eval_every: steps between learning-curve points (bits per byte on the first
-            ``curve_eval_bytes`` of the evaluation texts); default about six points per run.
+            ``curve_eval_bytes`` of the evaluation texts); default four points per run. Each
+            point is a forward pass over that text, which for a large vocabulary costs about as
+            much as a training step, so keep points few when the budget is small.
+        checkpoint_every: steps between checkpoints (default ``eval_every``).
         train_config: the recipe (batch size, learning rate, ...); keep it equal across tokenizers.
         eval_stride: window stride for texts longer than the context (default: the context).
+        curve_eval_bytes: size of the learning-curve subset: the first evaluation texts up to
+            this many bytes (at least one text), the same texts for every tokenizer.
         compile: run the model through ``torch.compile`` (a few percent faster on CPU, slow
             to start).
         stop_at_step: stop after this many steps (checkpointing first), as if interrupted; the
@@ -254,6 +260,8 @@ def train_lm(
     stream = pack(train_docs, sep_id, order)
     if len(stream) < 2:
         raise ValueError("the training texts produced no tokens")
+    if not any(eval_texts):
+        raise ValueError("bits per byte needs evaluation text: eval_texts is empty")
     train_bytes = sum(len(t.encode("utf-8")) for t in train_texts)
     bytes_per_token = train_bytes / len(stream)
 
@@ -261,7 +269,7 @@ def train_lm(
     tokens_per_step = tc.batch_size * cfg.context
     flops_per_token = cfg.flops_per_token(n_ids)
     steps = budget.steps(tokens_per_step=tokens_per_step, flops_per_token=flops_per_token, bytes_per_token=bytes_per_token)
-    eval_every = eval_every or max(1, math.ceil(steps / 6))
+    eval_every = eval_every or max(1, math.ceil(steps / 4))
     checkpoint_every = checkpoint_every or eval_every
     last_step = steps if stop_at_step is None else min(steps, stop_at_step)
 
@@ -274,7 +282,7 @@ def train_lm(
         [{"params": decay, "weight_decay": tc.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=tc.lr,
         betas=tc.betas,
-        fused=dev.type == "cuda",
+        fused=dev.type in ("cpu", "cuda"),  # one kernel for all parameters, not one per tensor
     )
     forward = torch.compile(net) if compile else net
     rows_per_micro = max(1, min(tc.batch_size, MAX_TRAIN_LOGITS // (cfg.context * n_ids)))
@@ -344,12 +352,15 @@ def train_lm(
         opt.step()
         opt.zero_grad(set_to_none=True)
         done = step + 1
-        if done % eval_every == 0 or done == steps or done % checkpoint_every == 0 or done == last_step:
+        at_curve = done % eval_every == 0 or done == steps
+        at_checkpoint = ckpt_path is not None and (done % checkpoint_every == 0 or done == last_step)
+        if at_curve or at_checkpoint or done == last_step:
+            # Stop the training clock: curve points and checkpoints are not training time.
             if dev.type == "cuda":
                 torch.cuda.synchronize()
             now = time.perf_counter()
             wall += now - tick
-            if done % eval_every == 0 or done == steps:
+            if at_curve:
                 point = eval_on(curve_docs, curve_texts)
                 tokens_seen = done * tokens_per_step
                 curve.append({
@@ -357,7 +368,7 @@ def train_lm(
                     "flops": tokens_seen * flops_per_token, "wall_seconds": wall, "bits_per_byte": point.bits_per_byte,
                 })  # fmt: skip
                 bar.set_postfix(bpb=f"{point.bits_per_byte:.3f}", refresh=False)
-            if ckpt_path is not None and (done % checkpoint_every == 0 or done == last_step):
+            if at_checkpoint:
                 save_checkpoint(done)
             tick = time.perf_counter()
             eval_seconds += tick - now
@@ -369,11 +380,9 @@ def train_lm(
     final = eval_on(eval_docs, eval_texts)
     eval_seconds += time.perf_counter() - t0
     unigram = unigram_bits_per_byte(
-        np.concatenate([np.asarray(d, dtype=np.int64) for d in train_docs] + [np.zeros(0, np.int64)]),
-        np.concatenate([np.asarray(d, dtype=np.int64) for d in eval_docs] + [np.zeros(0, np.int64)]),
-        final.bytes,
-        tokenizer.vocab_size,
-    )
+        stream[stream != sep_id], np.fromiter(itertools.chain.from_iterable(eval_docs), dtype=np.int64),
+        final.bytes, tokenizer.vocab_size,
+    )  # fmt: skip
     tokens_seen = last_step * tokens_per_step
     train_flops = tokens_seen * flops_per_token
     return LMResult(

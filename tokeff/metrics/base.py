@@ -74,6 +74,12 @@ class Accumulator(ABC):
     def rows(self, ctx: RowContext) -> list[MetricRow]:
         """The finished metrics."""
 
+    def slot_sums(self, ctx: RowContext) -> list[SlotSums]:
+        """Every :class:`SlotSums` whose replicates :meth:`rows` will ask for, so the engine can
+        compute them in one pass per language (:func:`~tokeff.metrics.bootstrap.precompute_replicates`)."""
+        strata = getattr(self, "strata", None)
+        return list(strata.by_language.values()) if isinstance(strata, Strata) else []
+
 
 class Strata:
     """Per-language :class:`SlotSums` of ``columns`` (names of per-document statistics)."""
@@ -106,7 +112,7 @@ class Strata:
         langs = sorted(self.by_language)
         if not langs:
             return []
-        everything = SlotSums.combined([self.by_language[lang] for lang in langs], len(self.columns))
+        everything = SlotSums.combined_replicates([self.by_language[lang] for lang in langs], len(self.columns))
         return [(ALL, everything)] + [(lang, self.by_language[lang]) for lang in langs]
 
     def ratio(self, sums: SlotSums, num: str, den: str, boot: Bootstrap) -> tuple[float, float, float]:

@@ -10,7 +10,7 @@ costs nothing, and one that several ask for is computed once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
 
@@ -32,7 +32,8 @@ class TextBatch:
     """Tokenizer-independent facts about a chunk of documents, one entry per document."""
 
     docs: Sequence[Document]
-    with_words: bool = True
+    #: share of documents whose words are counted (see ``MetricSettings.word_sample``)
+    word_sample: float = 1.0
 
     @cached_property
     def texts(self) -> list[str]:
@@ -64,8 +65,19 @@ class TextBatch:
         return np.fromiter((nonspace_length(t) for t in self.texts), dtype=np.int64, count=len(self.docs))
 
     @cached_property
+    def word_mask(self) -> np.ndarray:
+        """True for the documents in the word sample: a fixed share of doc ids (by hash, so the
+        same lines in every language and tokenizer), all of them at ``word_sample = 1``."""
+        if self.word_sample >= 1.0:
+            return np.ones(len(self.docs), dtype=bool)
+        return ((self.keys >> 16) % 1_000_000) < round(self.word_sample * 1_000_000)
+
+    @cached_property
     def segmented(self) -> list[tuple[list[str], int]]:
-        return [segment(t) for t in self.texts]
+        """(words, fallback count) per document; ([], 0) outside the word sample."""
+        if self.word_sample >= 1.0:
+            return [segment(t) for t in self.texts]
+        return [segment(t) if m else ([], 0) for t, m in zip(self.texts, self.word_mask)]
 
     @cached_property
     def n_words(self) -> np.ndarray:
@@ -76,11 +88,29 @@ class TextBatch:
         return np.fromiter((f for _, f in self.segmented), dtype=np.int64, count=len(self.docs))
 
     @cached_property
-    def distinct_words(self) -> set[str]:
-        return set(chain.from_iterable(w for w, _ in self.segmented))
+    def word_index(self) -> tuple[list[str], np.ndarray]:
+        """The chunk's distinct words, and for every word occurrence (documents back to back)
+        its position in that list: per-word lookups then cost one per distinct word and
+        tokenizer, and the per-document sums are vectorized."""
+        distinct = list(dict.fromkeys(chain.from_iterable(ws for ws, _ in self.segmented)))
+        index = {w: i for i, w in enumerate(distinct)}
+        n = int(self.n_words.sum())
+        occurrences = np.fromiter(map(index.__getitem__, chain.from_iterable(ws for ws, _ in self.segmented)),
+                                  dtype=np.int64, count=n)
+        return distinct, occurrences
+
+    def per_doc_words(self, values: np.ndarray) -> np.ndarray:
+        """Per-document sums of a per-word-occurrence array."""
+        csum = np.concatenate(([0], np.cumsum(values, dtype=np.int64)))
+        ends = np.cumsum(self.n_words)
+        return csum[ends] - csum[ends - self.n_words]
 
     def language_groups(self) -> list[tuple[str, np.ndarray]]:
         """(language, row indices) for each language in the chunk, in order of appearance."""
+        return self._language_groups
+
+    @cached_property
+    def _language_groups(self) -> list[tuple[str, np.ndarray]]:
         langs = self.languages
         if langs and langs[0] == langs[-1] and all(lang == langs[0] for lang in langs):
             return [(langs[0], np.arange(len(langs)))]
@@ -97,7 +127,6 @@ class EncodedBatch:
     text: TextBatch
     ids: list[list[int]]
     tokenizer: Tokenizer
-    _flat_cache: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def n_tokens(self) -> np.ndarray:
@@ -152,7 +181,8 @@ class EncodedBatch:
 
     @cached_property
     def roundtrip_ok(self) -> np.ndarray:
-        """1 where ``decode(encode(text)) == text`` exactly, else 0."""
-        dec = self.tokenizer.decode
-        return np.fromiter((dec(ids) == t for ids, t in zip(self.ids, self.text.texts)),
-                           dtype=np.int64, count=len(self.ids))
+        """1 where ``decode(encode(text)) == text`` exactly, else 0 (uses the adapter's
+        ``decode_batch`` when it has one)."""
+        decode_batch = getattr(self.tokenizer, "decode_batch", None)
+        decoded = decode_batch(self.ids) if callable(decode_batch) else map(self.tokenizer.decode, self.ids)
+        return np.fromiter((d == t for d, t in zip(decoded, self.text.texts)), dtype=np.int64, count=len(self.ids))

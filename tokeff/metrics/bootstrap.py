@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,41 +75,26 @@ def poisson_weights(slots: np.ndarray, replicates: int, seed: int) -> np.ndarray
 class Bootstrap:
     """Settings of the interval, and the weights of the slots seen so far.
 
-    Weights are computed once per slot (a row of B uint8 per slot, in a table filled lazily:
-    untouched rows cost no memory) and, as float64 blocks ready for a matrix product, cached per
-    slot set within a memory budget (every tokenizer and metric of a language resamples the same
-    documents, so the same sets recur).
+    Weights are computed once per slot and kept as a row of B uint8 in a table filled lazily
+    (untouched rows cost no memory: at most 65,536 × B bytes however large the corpus).
     """
 
     replicates: int = 1000
     confidence: float = 0.95
     seed: int = 0
-    cache_bytes: int = 256 << 20
     _table: np.ndarray | None = field(default=None, repr=False, compare=False)
     _have: np.ndarray | None = field(default=None, repr=False, compare=False)
-    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
-    _cached: int = field(default=0, repr=False, compare=False)
 
     def weights(self, slots: np.ndarray) -> np.ndarray:
-        """float64 weights of ``slots`` (distinct, sorted), shape ``(len(slots), B)``."""
-        key = slots.tobytes()
-        w = self._cache.get(key)
-        if w is not None:
-            self._cache.move_to_end(key)
-            return w
+        """float64 weights of ``slots``, shape ``(len(slots), B)``."""
         if self._table is None:
             self._table = np.zeros((SLOTS, self.replicates), dtype=np.uint8)  # pages on first touch
             self._have = np.zeros(SLOTS, dtype=bool)
-        missing = slots[~self._have[slots]]
+        missing = np.unique(slots[~self._have[slots]])
         if len(missing):
             self._table[missing] = poisson_weights(missing, self.replicates, self.seed)
             self._have[missing] = True
-        w = self._table[slots].astype(np.float64)
-        self._cache[key] = w
-        self._cached += w.nbytes
-        while self._cached > self.cache_bytes and len(self._cache) > 1:
-            self._cached -= self._cache.popitem(last=False)[1].nbytes
-        return w
+        return self._table[slots].astype(np.float64)
 
     def interval(self, replicate_values: np.ndarray) -> tuple[float, float]:
         """Percentile interval of the finite replicate values (NaN, NaN when there are none)."""
@@ -131,7 +115,7 @@ class SlotSums:
     shards gives bit-identical totals.
     """
 
-    __slots__ = ("k", "_slots", "_sums", "_pending", "_npending", "_reps")
+    __slots__ = ("k", "_slots", "_sums", "_pending", "_npending", "_reps", "_parts")
 
     def __init__(self, k: int) -> None:
         self.k = k
@@ -140,6 +124,7 @@ class SlotSums:
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []
         self._npending = 0
         self._reps: tuple | None = None
+        self._parts: list[SlotSums] | None = None
 
     def add(self, slots: np.ndarray, values: np.ndarray) -> None:
         values = np.asarray(values, dtype=np.int64).reshape(len(slots), self.k)
@@ -153,7 +138,7 @@ class SlotSums:
             return
         slots = np.concatenate([self._slots] + [p[0] for p in self._pending])
         values = np.concatenate([self._sums] + [p[1] for p in self._pending])
-        self._pending, self._npending, self._reps = [], 0, None
+        self._pending, self._npending, self._reps, self._parts = [], 0, None, None
         uniq, inverse = np.unique(slots, return_inverse=True)
         sums = np.zeros((len(uniq), self.k), dtype=np.int64)
         np.add.at(sums, inverse.reshape(-1), values)
@@ -187,22 +172,19 @@ class SlotSums:
         return self.sums.sum(axis=0)
 
     def replicates(self, boot: Bootstrap) -> np.ndarray:
-        """Weighted column totals per replicate, shape ``(B, k)`` (computed once, in blocks of
-        4,096 slots so that a weight block never exceeds a few megabytes)."""
-        slots, sums = self.slots, self.sums
+        """Weighted column totals per replicate, shape ``(B, k)`` (computed once; see
+        :func:`precompute_replicates` for doing many that share their slots at once)."""
         key = (boot.seed, boot.replicates)
-        if self._reps is not None and self._reps[0] == key:
-            return self._reps[1]
-        out = np.zeros((max(boot.replicates, 0), self.k))
-        if boot.replicates > 0:
-            for start in range(0, len(slots), 4096):
-                w = boot.weights(slots[start:start + 4096])
-                block = sums[start:start + 4096].astype(np.float64)
-                # one vector-matrix product per column: a multi-threaded BLAS matrix product
-                # spends far longer starting threads than computing on shapes this small
-                for j in range(self.k):
-                    out[:, j] += block[:, j] @ w
-        self._reps = (key, out)
+        if self._reps is None or self._reps[0] != key:
+            precompute_replicates([self], boot)
+        return self._reps[1]
+
+    @classmethod
+    def combined_replicates(cls, parts: list["SlotSums"], k: int) -> "SlotSums":
+        """The sum of ``parts`` (e.g. all languages). Its replicates are the sum of the parts'
+        replicates (weights are linear in the sums), so they cost no extra pass."""
+        out = cls.combined(parts, k)
+        out._parts = parts
         return out
 
     def __getstate__(self) -> tuple:
@@ -211,7 +193,43 @@ class SlotSums:
 
     def __setstate__(self, state: tuple) -> None:
         self.k, self._slots, self._sums = state
-        self._pending, self._npending, self._reps = [], 0, None
+        self._pending, self._npending, self._reps, self._parts = [], 0, None, None
+
+
+def precompute_replicates(members: list[SlotSums], boot: Bootstrap) -> None:
+    """Compute the replicate totals of many :class:`SlotSums` at once.
+
+    Members over the same documents (every family and tokenizer of one language) share their
+    slots, so their weight block is gathered once per group and multiplied with all their columns
+    together. Combined members (``"all"``) add up their parts' replicates.
+    """
+    key = (boot.seed, boot.replicates)
+    todo = [m for m in members if m._reps is None or m._reps[0] != key]
+    combined = [m for m in todo if m._parts is not None]
+    groups: dict[bytes, list[SlotSums]] = {}
+    for m in todo:
+        if m._parts is None:
+            groups.setdefault(m.slots.tobytes(), []).append(m)
+    B = max(boot.replicates, 0)
+    for group in groups.values():
+        slots = group[0].slots
+        outs = [np.zeros((B, m.k)) for m in group]
+        if B:
+            bounds = np.cumsum([0] + [m.k for m in group])
+            for start in range(0, len(slots), 4096):
+                w = boot.weights(slots[start:start + 4096])
+                # every member's columns side by side: one matrix product per block (a BLAS
+                # call costs more to start than many of these small products take to compute)
+                block = np.concatenate([m.sums[start:start + 4096] for m in group], axis=1).astype(np.float64)
+                product = w.T @ block
+                for i, out in enumerate(outs):
+                    out += product[:, bounds[i]:bounds[i + 1]]
+        for m, out in zip(group, outs):
+            m._reps = (key, out)
+    for m in combined:
+        parts = m._parts or []
+        precompute_replicates(parts, boot)
+        m._reps = (key, sum((p._reps[1] for p in parts), np.zeros((B, m.k))))
 
 
 def ratio_with_ci(num: SlotSums, num_col: int, den: SlotSums, den_col: int,

@@ -18,10 +18,10 @@ represent, and whether it gives the text back.
 
 The token-length histogram (:func:`token_length_histogram`) counts, for every token occurrence,
 the UTF-8 length of the token's own piece: ``Tokenizer.token_bytes(id)`` when the adapter provides
-it (exact: tiktoken, tokeff BPE); otherwise len(decode([id]) in UTF-8), where a U+FFFD produced
+it (exact: tiktoken, tokeff BPE; bytes and chars are exact by construction); otherwise len(decode([id]) in UTF-8), where a U+FFFD produced
 by a token that is only part of a character counts as one byte. The fallback under-counts pieces
-whose decoder drops a leading space marker (SentencePiece "▁the" decodes to "the"); the ``note``
-column of the metrics says which definition was used (``token_bytes=exact`` or ``=decoded``).
+whose decoder drops a leading space marker (SentencePiece "▁the" decodes to "the");
+``Measurement.notes`` says for which tokenizers the fallback was used.
 
 Rates are ratios of sums over documents with bootstrap intervals; ``n`` is documents.
 """
@@ -87,10 +87,12 @@ def vocab_utilization_rows(info: InformationAccumulator, ctx: RowContext) -> lis
 
 def piece_bytes(tokenizer: Tokenizer, ids: np.ndarray) -> tuple[np.ndarray, bool]:
     """UTF-8 length of each id's piece, and whether it is exact (see the module docstring)."""
-    exact = callable(getattr(tokenizer, "token_bytes", None))
+    # bytes and chars decode one id to exactly its piece (a lone byte >= 0x80 to one U+FFFD)
+    exact = callable(getattr(tokenizer, "token_bytes", None)) or tokenizer.family in ("bytes", "chars")
+    use_token_bytes = callable(getattr(tokenizer, "token_bytes", None))
     out = np.empty(len(ids), dtype=np.int64)
     for i, t in enumerate(ids.tolist()):
-        if exact:
+        if use_token_bytes:
             out[i] = len(tokenizer.token_bytes(t))  # type: ignore[attr-defined]
         else:
             s = tokenizer.decode([t])

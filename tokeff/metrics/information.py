@@ -116,14 +116,23 @@ class InformationAccumulator(Accumulator):
 
     def update(self, batch: EncodedBatch) -> None:
         t, vocab = batch.text, batch.tokenizer.vocab_size
-        for lang, ix in t.language_groups():
-            if len(ix) == len(t.docs):
-                ids = batch.flat
-            else:
-                starts, lens = batch.offsets[ix], batch.n_tokens[ix]
-                ids = np.concatenate([batch.flat[s:s + n] for s, n in zip(starts, lens)])
-            self.counts.setdefault(lang, SparseCounts()).add_ids(ids, vocab)
+        groups = t.language_groups()
+        for lang, ix in groups:
             self.docs[lang] = self.docs.get(lang, 0) + len(ix)
+        if len(groups) == 1:
+            self.counts.setdefault(groups[0][0], SparseCounts()).add_ids(batch.flat, vocab)
+            return
+        # several languages in one chunk: one sort of (language, id) pairs instead of a pass per language
+        lang_of_doc = np.empty(len(t.docs), dtype=np.int64)
+        for g, (_, ix) in enumerate(groups):
+            lang_of_doc[ix] = g
+        width = max(vocab, int(batch.flat.max()) + 1 if len(batch.flat) else 1)
+        keys, counts = np.unique(np.repeat(lang_of_doc, batch.n_tokens) * width + batch.flat, return_counts=True)
+        bounds = np.searchsorted(keys, np.arange(len(groups) + 1) * width)
+        for g, (lang, _) in enumerate(groups):
+            lo, hi = bounds[g], bounds[g + 1]
+            if hi > lo:
+                self.counts.setdefault(lang, SparseCounts()).add(keys[lo:hi] - g * width, counts[lo:hi].astype(np.int64))
 
     def merge(self, other: "InformationAccumulator") -> None:
         for lang, c in other.counts.items():

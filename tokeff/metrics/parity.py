@@ -56,14 +56,20 @@ class ParityAccumulator(Accumulator):
     def __init__(self, reference_language: str | None) -> None:
         self.reference_language = reference_language
         self._lines: dict[str, list[np.ndarray]] = {}
+        self._pairs_cache: tuple | None = None
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_pairs_cache": None}
 
     def update(self, batch: EncodedBatch) -> None:
+        self._pairs_cache = None
         t = batch.text
         rec = np.stack([t.keys, batch.n_tokens, t.n_nonspace, batch.n_unk_chars], axis=1)
         for lang, ix in t.language_groups():
             self._lines.setdefault(lang, []).append(rec if len(ix) == len(rec) else rec[ix])
 
     def merge(self, other: "ParityAccumulator") -> None:
+        self._pairs_cache = None
         for lang, parts in other._lines.items():
             self._lines.setdefault(lang, []).extend(parts)
 
@@ -79,39 +85,63 @@ class ParityAccumulator(Accumulator):
     def rows(self, ctx: RowContext) -> list[MetricRow]:
         return self.premiums(ctx)[0]
 
+    def _reference(self, ctx: RowContext) -> str | None:
+        return ctx.settings.reference_language or self.reference_language
+
+    def _pairs(self, ref: str) -> dict[str, tuple[np.ndarray, np.ndarray, SlotSums, SlotSums]]:
+        """Per language: its line table, the keys aligned with ``ref``, and the token sums of
+        those lines in the language and in the reference (built once)."""
+        cached = self._pairs_cache
+        if cached is not None and cached[0] == ref:
+            return cached[1]
+        tables = {lang: self._table(lang) for lang in sorted(self._lines)}
+        ref_tab = tables[ref]
+        out = {}
+        for lang, tab in tables.items():
+            common = np.intersect1d(tab[:, 0], ref_tab[:, 0], assume_unique=True)
+            out[lang] = (tab, common, _restricted(tab, common), _restricted(ref_tab, common))
+        self._pairs_cache = (ref, out)
+        return out
+
+    def slot_sums(self, ctx: RowContext) -> list[SlotSums]:
+        ref = self._reference(ctx)
+        if not ref or ref not in self._lines:
+            return []
+        return [s for _, _, num, den in self._pairs(ref).values() for s in (num, den)]
+
     def premiums(self, ctx: RowContext) -> tuple[list[MetricRow], list[Dropped]]:
-        ref = ctx.settings.reference_language or self.reference_language
+        ref = self._reference(ctx)
         langs = sorted(self._lines)
         if not ref or not langs:
             return [], []
         if ref not in self._lines:
             return [], [Dropped(lang, f"reference language {ref!r} is not in the corpus") for lang in langs]
         threshold = ctx.settings.unk_threshold
-        tables = {lang: self._table(lang) for lang in langs}
+        pairs = self._pairs(ref)
 
         def unk_share(tab: np.ndarray) -> float:
             return float(tab[:, 3].sum()) / float(tab[:, 2].sum()) if tab[:, 2].sum() else 0.0
 
-        ref_tab, ref_unk = tables[ref], unk_share(tables[ref])
+        ref_tab = pairs[ref][0]
+        ref_unk = unk_share(ref_tab)
         rows: list[MetricRow] = []
         dropped: list[Dropped] = []
         unit, base_note = "tokens / reference token", f"reference={ref}"
         for lang in langs:
-            tab, unk = tables[lang], unk_share(tables[lang])
+            tab, common, num, den = pairs[lang]
+            unk = unk_share(tab)
             reason = ""
             if ref_unk > threshold:
                 reason = f"reference {ref} has {ref_unk:.1%} of characters lost to UNK (> {threshold:.0%})"
             elif unk > threshold:
                 reason = f"{unk:.1%} of characters lost to UNK (> {threshold:.0%})"
-            common = np.intersect1d(tab[:, 0], ref_tab[:, 0], assume_unique=True)
-            if not reason and len(common) == 0:
+            elif len(common) == 0:
                 reason = f"no lines aligned with {ref}"
             if reason:
                 dropped.append(Dropped(lang, reason, unk))
                 rows.append(MetricRow("premium", math.nan, unit, lang, n=len(common),
                                       note=f"{base_note}; dropped: {reason}"))
                 continue
-            num, den = _restricted(tab, common), _restricted(ref_tab, common)
             v, lo, hi = ratio_with_ci(num, 0, den, 0, ctx.bootstrap)
             note = base_note
             if len(common) < max(len(tab), len(ref_tab)):

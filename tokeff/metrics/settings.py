@@ -27,6 +27,8 @@ class MetricSettings:
         split: which documents to measure (``"eval"``: those no trained tokenizer learned from).
         word_metrics: compute the word-level family (segmentation costs about as much as a fast
             tokenizer's encoding, shared by all tokenizers of a run).
+        word_sample: share of documents (by hash of ``doc_id``) the word family is computed on;
+            1.0 = all. Lower it to speed up large corpora; the rows' ``n`` and note say so.
         roundtrip: check ``decode(encode(x)) == x`` for every document (one decode each).
         chunk_docs: documents per ``encode_batch`` call.
     """
@@ -40,5 +42,6 @@ class MetricSettings:
     unk_threshold: float = 0.10
     split: Literal["all", "train", "eval"] = "eval"
     word_metrics: bool = True
+    word_sample: float = 1.0
     roundtrip: bool = True
     chunk_docs: int = 512

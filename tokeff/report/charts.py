@@ -58,3 +58,37 @@ def sorted_by(d: ReportData, values: dict[str, float], descending: bool = True) 
     """Tokenizers ordered by a value (ties and missing values keep the report order)."""
     order = d.ordered(list(values))
     return sorted(order, key=lambda t: (-values[t] if descending else values[t]))
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Tick positions for a log axis: 1-2-5 steps over a short range, decades over a long one."""
+    if not (lo > 0 and hi > lo):
+        return []
+    decades = range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+    steps = [1, 2, 5] if np.log10(hi / lo) <= 2.5 else [1]
+    ticks = [s * 10.0**k for k in decades for s in steps]
+    return [t for t in ticks if lo <= t * 1.0001 and t <= hi * 1.0001]
+
+
+def si(value: float, unit: str) -> str:
+    """``2000000, "B"`` → ``2 MB``: decimal prefixes for bytes and tokens on axes."""
+    for prefix, scale in (("P", 1e15), ("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= scale:
+            return f"{value / scale:g} {prefix}{unit}"
+    return f"{value:g} {unit}"
+
+
+def set_log_axis(ax: Axes, lo: float, hi: float, style: str) -> None:
+    """A log x axis with readable labels: ``style`` is "power" (2×10¹⁵) or "bytes" (2 MB)."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    from . import fmt
+
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_major_locator(FixedLocator(log_ticks(lo, hi)))
+    ax.xaxis.set_minor_locator(NullLocator())
+    if style == "bytes":
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: si(v, "B")))
+    else:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.num(v, 1) if v >= 1e7 else f"{v:g}"))

@@ -33,16 +33,19 @@ METRIC_INFO: dict[str, MetricInfo] = {
     "bytes_per_token": MetricInfo("bytes per token", "higher"),
     "chars_per_token": MetricInfo("characters per token", "higher"),
     "tokens": MetricInfo("tokens"),
+    "words": MetricInfo("words"),
     "normalized_sequence_length": MetricInfo("normalized sequence length", "lower"),
     "fertility": MetricInfo("fertility", "lower"),
     "fertility_in_context": MetricInfo("fertility in context", "lower"),
     "continued_word_rate": MetricInfo("continued-word rate", "lower"),
     "single_token_word_rate": MetricInfo("single-token word rate", "higher"),
     "premium": MetricInfo("premium", "lower"),
+    "shannon_entropy": MetricInfo("Shannon entropy"),
     "shannon_efficiency": MetricInfo("Shannon efficiency", "higher"),
     "renyi_efficiency": MetricInfo("Rényi efficiency", "higher"),
     "vocab_utilization": MetricInfo("vocabulary utilization", "higher"),
     "unk_rate": MetricInfo("unknown-token rate", "lower"),
+    "unk_char_rate": MetricInfo("characters lost to unknown tokens", "lower"),
     "byte_fallback_rate": MetricInfo("byte-fallback rate", "lower"),
     "roundtrip_fidelity": MetricInfo("round-trip fidelity", "higher"),
     "bits_per_byte": MetricInfo("bits per byte", "lower"),
@@ -62,7 +65,7 @@ TRAINING_METRICS = {
 
 
 #: Metrics that are counts: written in full with thousands separators, never as 1.2×10⁷.
-COUNT_METRICS = {"tokens", "train_bytes_seen", "train_tokens_seen"}
+COUNT_METRICS = {"tokens", "words", "train_bytes_seen", "train_tokens_seen"}
 
 
 def metric_value(metric: str, value: object) -> str:

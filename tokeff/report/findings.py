@@ -29,18 +29,48 @@ def ci_phrase(a: pd.Series, b: pd.Series) -> str:
     return "the difference is within the CI (the intervals overlap)" if o else "the CIs do not overlap"
 
 
+def _find_setting(settings: object, keys: tuple[str, ...]) -> object:
+    """The first value under one of ``keys``, searching nested settings breadth-first."""
+    queue = [settings]
+    while queue:
+        s = queue.pop(0)
+        if isinstance(s, dict):
+            for key in keys:
+                if key in s and not isinstance(s[key], dict):
+                    return s[key]
+            queue += [v for v in s.values() if isinstance(v, dict)]
+    return None
+
+
 def ci_level(d: ReportData) -> str:
     """``95% CI`` when the run records its confidence level, else ``CI``."""
-    s = d.run.get("settings") or {}
-    for key in ("confidence", "ci_level", "ci"):
-        v = s.get(key)
-        if finite(v) and 0 < float(v) < 1:
-            return f"{100 * float(v):g}% CI"
+    v = _find_setting(d.run.get("settings") or {}, ("confidence", "ci_level", "ci"))
+    if finite(v) and 0 < float(v) < 1:  # type: ignore[arg-type]
+        return f"{100 * float(v):g}% CI"  # type: ignore[arg-type]
     return "CI"
+
+
+def baseline(d: ReportData) -> str:
+    """The tokenizer normalized sequence length is relative to (from a row note or the settings)."""
+    notes = d.rows("normalized_sequence_length")["note"].astype(str)
+    for note in notes:
+        for part in note.split(";"):
+            key, _, value = part.strip().partition("=")
+            if key == "baseline" and value:
+                return value
+    v = _find_setting(d.run.get("settings") or {}, ("baseline",))
+    return str(v) if v else ""
 
 
 def _vc(row: pd.Series) -> str:
     return fmt.value_ci(row["value"], row["ci_low"], row["ci_high"])
+
+
+def _with_ci(row: pd.Series | dict, unit: str) -> str:
+    """``4.78 bytes per token (4.72–4.85)``."""
+    interval = fmt.ci(row["ci_low"], row["ci_high"])
+    sep = "" if unit in ("", "×") else " "
+    return f"{fmt.num(row['value'])}{sep}{unit}" + (f" ({interval})" if interval else "")
 
 
 def compression_findings(d: ReportData) -> list[str]:
@@ -52,16 +82,16 @@ def compression_findings(d: ReportData) -> list[str]:
         if rows.empty:
             continue
         best = rows.iloc[0]
-        s = f"{corpus}: {d.label(best['tokenizer'])} is the cheapest per byte with {_vc(best)} bytes per token"
+        s = f"{corpus}: {d.label(best['tokenizer'])} is the cheapest per byte at {_with_ci(best, 'bytes per token')}"
         if len(rows) >= 2:
             second = rows.iloc[1]
             lead = best["value"] / second["value"] - 1
-            s += (f", {fmt.pct(lead)} more than the runner-up {d.label(second['tokenizer'])} "
-                  f"({_vc(second)}); {ci_phrase(best, second)}")
-        if len(rows) >= 3 or (len(rows) == 2 and best["value"] > 0):
+            s += (f", {fmt.pct(lead)} more than the runner-up {d.label(second['tokenizer'])} at "
+                  f"{_with_ci(second, '')} — {ci_phrase(best, second)}")
+        if len(rows) >= 3 and best["value"] > 0:
             worst = rows.iloc[-1]
             ratio = best["value"] / worst["value"]
-            s += (f". The most expensive, {d.label(worst['tokenizer'])} ({fmt.num(worst['value'])} bytes per token), "
+            s += (f". The most expensive, {d.label(worst['tokenizer'])} at {fmt.num(worst['value'])} bytes per token, "
                   f"needs {ratio:.2f}× as many tokens for the same text")
         out.append(s + ".")
     return out
@@ -95,19 +125,18 @@ def premium_findings(d: ReportData) -> tuple[list[str], list[Table]]:
                  f"{fmt.num(mild['value'])}× ({d.label(mild['tokenizer'])}) to {fmt.num(top['value'])}× "
                  f"({d.label(top['tokenizer'])}) the tokens {ref_txt} needs for the same content.")
         elif len(worst) == 1:
-            s = (f"{corpus}: under {d.label(top['tokenizer'])}, {d.lang(top['language'])} pays the largest premium, "
-                 f"{_vc(top)}× the tokens {ref_txt} needs for the same content.")
+            s = (f"{corpus}: under {d.label(top['tokenizer'])}, {d.lang(top['language'])} pays the largest premium: "
+                 f"{_with_ci(top, '×')} the tokens {ref_txt} needs for the same content.")
         else:
-            s = (f"{corpus}: the largest premium is {d.lang(top['language'])} under {d.label(top['tokenizer'])}, "
-                 f"{_vc(top)}× the tokens {ref_txt} needs for the same content; the mildest worst case is "
-                 f"{d.label(mild['tokenizer'])} ({d.lang(mild['language'])}, {fmt.num(mild['value'])}×).")
+            s = (f"{corpus}: the largest premium is {d.lang(top['language'])} under {d.label(top['tokenizer'])}: "
+                 f"{_with_ci(top, '×')} the tokens {ref_txt} needs for the same content. The mildest worst case is "
+                 f"{d.label(mild['tokenizer'])}, with {d.lang(mild['language'])} at {fmt.num(mild['value'])}×.")
         fair = medians.idxmin()
         if len(medians) > 1:
-            s += (f" The lowest median premium across languages is {d.label(fair)}'s "
-                  f"({fmt.num(medians[fair])}×).")
+            s += f" Lowest median premium across languages: {d.label(fair)} ({fmt.num(medians[fair])}×)."
         out.append(s)
         tables.append(Table(
-            ["tokenizer", "language with the\nlargest premium", f"premium (×, {ci_level(d)})", "median premium\nover languages (×)"],
+            ["tokenizer", "language with the largest premium", f"premium (×, {ci_level(d)})", "median premium over languages (×)"],
             [[d.label(r["tokenizer"]), d.lang(r["language"]), _vc(r), fmt.num(medians[r["tokenizer"]])]
              for _, r in worst.iterrows()],
             align=["l", "l", "r", "r"],
@@ -124,13 +153,13 @@ def training_findings(d: ReportData) -> list[str]:
         if rows.empty:
             continue
         best = rows.iloc[0]
-        s = (f"Trained at equal compute on {corpus}, {d.label(best['tokenizer'])} reaches the lowest bits per byte, "
-             f"{_vc(best)}")
+        s = (f"Trained at equal compute on {corpus}, {d.label(best['tokenizer'])} reaches the lowest bits per byte: "
+             f"{_with_ci(best, 'bits/byte')}")
         if len(rows) >= 2:
             second = rows.iloc[1]
             gap = second["value"] - best["value"]
-            s += (f", {fmt.diff(gap)} bits/byte ({fmt.pct(gap / second['value'])}) below "
-                  f"{d.label(second['tokenizer'])} ({_vc(second)}); {ci_phrase(best, second)}")
+            s += (f", {fmt.diff(gap)} bits/byte ({fmt.pct(gap / second['value'])}) below the runner-up "
+                  f"{d.label(second['tokenizer'])} at {_with_ci(second, '')} — {ci_phrase(best, second)}")
         if len(rows) >= 3:
             worst = rows.iloc[-1]
             s += f". The highest is {d.label(worst['tokenizer'])} at {fmt.num(worst['value'])}"
@@ -168,14 +197,21 @@ def fertility_findings(d: ReportData) -> list[str]:
 def health_findings(d: ReportData) -> list[str]:
     """Lossy tokenizers: text that does not survive encode/decode, or unknown tokens."""
     out = []
+
+    def where(rows: pd.DataFrame, as_pct: bool) -> str:
+        return ", ".join(f"{fmt.pct(r.value) if as_pct else fmt.num(r.value)} on {r.corpus}"
+                         for r in rows.itertuples(index=False))
+
     fid = d.rows("roundtrip_fidelity", language="all")
-    for _, r in fid[fid["value"] < 0.9995].iterrows():
-        out.append(f"{d.label(r['tokenizer'])} does not give back the text exactly on {r['corpus']} "
-                   f"(round-trip fidelity {fmt.num(r['value'])}): it normalizes or drops characters.")
+    fid = fid[fid["value"] < 0.9995]
+    for t in d.ordered(set(fid["tokenizer"])):
+        out.append(f"{d.label(t)} does not give back the text exactly (round-trip fidelity "
+                   f"{where(fid[fid['tokenizer'] == t], False)}): it normalizes or drops characters.")
     unk = d.rows("unk_rate", language="all")
-    for _, r in unk[unk["value"] > 0].iterrows():
-        out.append(f"{d.label(r['tokenizer'])} produces unknown tokens on {r['corpus']} "
-                   f"({fmt.pct(r['value'])} of tokens): that text is lost to the model.")
+    unk = unk[unk["value"] > 0]
+    for t in d.ordered(set(unk["tokenizer"])):
+        out.append(f"{d.label(t)} produces unknown tokens ({where(unk[unk['tokenizer'] == t], True)} of tokens): "
+                   "that text is lost to the model.")
     return out
 
 
@@ -184,4 +220,4 @@ def skipped_findings(d: ReportData) -> list[str]:
     if not skipped:
         return []
     names = ", ".join(str(s.get("tokenizer", "?")) for s in skipped)
-    return [f"Not measured: {names} (skipped; the reasons are on page 1)."]
+    return [f"Not measured: {names} (skipped; see Run details for the reasons)."]

@@ -34,7 +34,9 @@ def render(sections: list[Section], title: str, intro: str = "") -> tuple[str, l
         out += [intro, ""]
     charts: list[Chart] = []
     for section in sections:
-        out += [f"## {section.title}", ""]
+        # The title section's heading is the document's own title.
+        if section.key != "title":
+            out += [f"## {section.title}", ""]
         if section.subtitle:
             out += [f"*{section.subtitle}*", ""]
         for block in section.blocks:

@@ -10,8 +10,8 @@ from matplotlib.patches import Rectangle
 
 from ..results import atomic_write
 from .blocks import Bullets, Chart, Heading, Paragraph, Section, Table
-from .canvas import CHAR_W, new_page, put, text_width, wrap
-from .style import INK, MARGIN_BOTTOM, MARGIN_X, MUTED, PAGE_W, RULE, SHADE
+from .canvas import CHAR_W, TITLE_SIZE, new_page, put, text_width, wrap
+from .style import INK, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE_H, PAGE_W, RULE, SHADE
 
 #: Lowest y (inches) content may reach; the footer lives below it.
 BOTTOM = MARGIN_BOTTOM + 0.2
@@ -41,6 +41,10 @@ class Flow:
     def _ensure(self, height: float) -> None:
         if self.fig is None or (self.y - height < BOTTOM and self.dirty):
             self._start()
+
+    def _page_room(self) -> float:
+        """Height available for content on a fresh continuation page (title, no subtitle)."""
+        return PAGE_H - MARGIN_TOP - TITLE_SIZE * 1.35 / 72 - 0.2 - BOTTOM
 
     def _close(self) -> None:
         """Drop a page that got only its title (a chart followed right away)."""
@@ -77,9 +81,13 @@ class Flow:
 
     def table(self, block: Table) -> None:
         layout = _TableLayout(block)
+        # A table that fits on a page is never split: start a new page rather than break it.
+        whole = (layout.header_h + layout.row_h * len(block.rows) + (0.3 if block.caption else 0))
+        if self.fig is not None and self.dirty and self.y - whole < BOTTOM and whole < self._page_room():
+            self._start()
         if block.caption:
             self._ensure(layout.header_h + layout.row_h * min(3, len(block.rows)) + 0.3)
-            put(self.fig, MARGIN_X, self.y, block.caption, size=9, color=MUTED, style="italic", va="top")
+            put(self.fig, MARGIN_X, self.y, block.caption, size=9, color=MUTED, va="top")
             self.y -= 9 * 1.5 / 72
         i = 0
         while i < len(block.rows) or i == 0:

@@ -9,7 +9,7 @@ from ..blocks import Chart, Paragraph, Section, Table
 from ..canvas import axes_in, footnote, new_page
 from ..charts import label_width, legend_right, legend_width, light_grid, sorted_by, xerr
 from ..data import ReportData
-from ..findings import ci_level
+from ..findings import baseline, ci_level
 from ..style import MARGIN_BOTTOM, MARGIN_X, PAGE_W
 
 MAX_PANELS = 3
@@ -29,7 +29,7 @@ def _bars_figure(d: ReportData, corpora: list[str], order: list[str], title: str
     bottom = MARGIN_BOTTOM + 0.2 + note_h + 0.55
     avail_h = top - bottom - 0.3
     # Bars keep a readable thickness: a handful of tokenizers should not fill the page.
-    height = min(avail_h, 0.38 * len(order) + 0.3)
+    height = min(avail_h, (0.5 if len(order) <= 6 else 0.38) * len(order) + 0.3)
     y0 = top - 0.3 - height
     gap = 0.35
     width = (PAGE_W - MARGIN_X - left - gap * (len(corpora) - 1)) / len(corpora)
@@ -88,10 +88,10 @@ def compression_page(d: ReportData) -> Section | None:
         rows.append(row)
     section.blocks.append(Table(header, rows, caption=f"Values with {ci_level(d)} in parentheses", where="md"))
     if d.has("normalized_sequence_length"):
-        base = (d.run.get("settings") or {}).get("baseline")
+        base = baseline(d)
         section.blocks.append(Paragraph(
             "Normalized sequence length is the number of tokens relative to the baseline tokenizer"
-            + (f" ({d.label(str(base))})" if base else "") + "; below 1 means shorter sequences.", muted=True, where="md"))
+            + (f" ({d.label(base)})" if base else "") + "; below 1 means shorter sequences.", muted=True, where="md"))
     return section
 
 

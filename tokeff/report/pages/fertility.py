@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
-from matplotlib.colors import Normalize
+from matplotlib.colors import LogNorm, Normalize
 from matplotlib.patches import Rectangle
 
 from .. import fmt
@@ -33,9 +33,13 @@ def _row_keys(d: ReportData) -> list[tuple[str, str]]:
         if not langs:
             keys.append((corpus, "all"))
             continue
-        # Worst first, so the languages that pay most are at the top of the map.
-        mean = rows[rows["language"] != "all"].groupby("language")["value"].mean()
-        keys += [(corpus, lang) for lang in mean.sort_values(ascending=False).index]
+        # Worst first, so the languages that pay most are at the top of the map; languages counted
+        # in characters come last, as their own group, since their values mean something else.
+        per_lang = rows[rows["language"] != "all"]
+        mean = per_lang.groupby("language")["value"].mean().sort_values(ascending=False)
+        chars = set(per_lang.loc[per_lang["note"].str.contains(CHAR_SEGMENTATION, regex=False), "language"])
+        keys += [(corpus, lang) for lang in mean.index if lang not in chars]
+        keys += [(corpus, lang) for lang in mean.index if lang in chars]
     return keys
 
 
@@ -55,33 +59,54 @@ def _grid(d: ReportData, metric: str, keys: list[tuple[str, str]], cols: list[st
     return values, chars
 
 
+def _char_keys(d: ReportData) -> set[tuple[str, str]]:
+    rows = d.rows("fertility")
+    rows = rows[rows["note"].str.contains(CHAR_SEGMENTATION, regex=False)]
+    return set(zip(rows["corpus"], rows["language"]))
+
+
 def _labels(d: ReportData, keys: list[tuple[str, str]]) -> list[str]:
     many = len({c for c, lang in keys if lang != "all"}) > 1
+    chars = _char_keys(d)
     out = []
     for corpus, lang in keys:
         if lang == "all":
-            out.append(f"{corpus} (whole corpus)")
+            label = f"{corpus} (whole corpus)"
         else:
-            out.append(f"{d.lang(lang)} · {corpus}" if many else d.lang(lang))
+            label = f"{d.lang(lang)} · {corpus}" if many else d.lang(lang)
+        out.append(label + (f" {DAGGER}" if (corpus, lang) in chars else ""))
     return out
 
 
-def _heatmap(ax, values: np.ndarray, chars: np.ndarray, size: float) -> None:
+def _norm(values: np.ndarray, log: bool) -> Normalize:
+    """Colour scale over the finite values; logarithmic for ratios such as fertility, so one
+    extreme tokenizer (raw bytes at 20 tokens per word) does not wash out the differences."""
     finite = values[np.isfinite(values)]
-    norm = Normalize(vmin=float(finite.min()) if finite.size else 0, vmax=float(finite.max()) if finite.size else 1)
-    cmap = colormaps["YlOrRd"].copy()
-    cmap.set_bad("#eeeeee")
-    ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
+    lo = float(finite.min()) if finite.size else 0.0
+    hi = float(finite.max()) if finite.size else 1.0
+    if log and lo > 0 and hi > lo:
+        return LogNorm(vmin=lo, vmax=hi)
+    return Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1)
+
+
+def _heatmap(ax, values: np.ndarray, chars: np.ndarray, size: float, log: bool) -> None:
+    # Character-fallback cells are in other units (tokens per character): they get no colour
+    # on the scale and do not stretch it.
+    scaled = np.where(chars, np.nan, values)
+    norm = _norm(scaled, log)
+    cmap = colormaps["YlOrRd"].with_extremes(bad="#f0f0f0")
+    ax.imshow(np.ma.masked_invalid(scaled), cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
     for (i, j), v in np.ndenumerate(values):
         if not math.isfinite(v):
             ax.text(j, i, "–", ha="center", va="center", fontsize=size, color="#888888")
             continue
-        dark = norm(v) > 0.62
-        text = fmt.num(v) + (DAGGER if chars[i, j] else "")
-        ax.text(j, i, text, ha="center", va="center", fontsize=size, color="white" if dark else "black")
         if chars[i, j]:
-            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="////", edgecolor="#7a7a7a",
-                                   lw=0, alpha=0.55))
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="#e6ebf2", hatch="///",
+                                   edgecolor="#cdd5e1", lw=0))
+            ax.text(j, i, fmt.num(v) + DAGGER, ha="center", va="center", fontsize=size, color="#333333")
+            continue
+        dark = norm(v) > 0.62
+        ax.text(j, i, fmt.num(v), ha="center", va="center", fontsize=size, color="white" if dark else "black")
     ax.set_xticks(np.arange(values.shape[1] + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(values.shape[0] + 1) - 0.5, minor=True)
     ax.grid(which="minor", color="white", lw=0.8)
@@ -114,7 +139,7 @@ def _figure(d: ReportData, metrics: list[str], keys: list[tuple[str, str]], cols
     for k, metric in enumerate(metrics):
         values, chars = _grid(d, metric, keys, cols)
         ax = axes_in(fig, left + k * (width + gap), y0, width, height)
-        _heatmap(ax, values, chars, size)
+        _heatmap(ax, values, chars, size, log=metric == "fertility")
         ax.set_xticks(range(m))
         ax.set_xticklabels(col_labels, rotation=40, ha="left", rotation_mode="anchor", fontsize=7.5)
         ax.xaxis.tick_top()
@@ -123,10 +148,14 @@ def _figure(d: ReportData, metrics: list[str], keys: list[tuple[str, str]], cols
         unit = d.unit(metric)
         ax.set_xlabel(f"{metric_label(metric)} ({unit})" if unit else metric_label(metric),
                       fontsize=9, fontweight="bold", labelpad=6)
-        # Corpus groups are separated by a rule so their languages are not read as one list.
+        # Corpus groups are separated by a rule so their languages are not read as one list,
+        # and character-counted languages by a dashed one.
+        chars = _char_keys(d)
         for i in range(1, n):
             if keys[i][0] != keys[i - 1][0]:
                 ax.axhline(i - 0.5, color="black", lw=1.2)
+            elif (keys[i] in chars) != (keys[i - 1] in chars):
+                ax.axhline(i - 0.5, color="#555555", lw=0.9, ls=(0, (3, 2)))
     return fig
 
 
@@ -156,10 +185,11 @@ def fertility_page(d: ReportData) -> Section | None:
     has_chars = bool(pd.Series(d.rows("fertility")["note"]).str.contains(CHAR_SEGMENTATION, regex=False).any())
     notes = []
     if has_chars:
-        notes.append(f"Hatched cells marked {DAGGER}: a script written without spaces (Chinese, Japanese, Thai, …); "
-                     "words are counted as characters, so the value is tokens per character and not comparable "
-                     "with the other rows.")
-    notes.append("Languages are sorted by mean fertility over the tokenizers, highest first.")
+        notes.append(f"Hatched grey-blue cells marked {DAGGER}: a script written without spaces (Chinese, Japanese, Thai, …); "
+                     "words are counted as characters, so the value is tokens per character, is not comparable "
+                     "with the other rows and is left off the colour scale.")
+    notes.append("Languages are sorted by mean fertility over the tokenizers, highest first"
+                 + (f"; {DAGGER} languages come last." if has_chars else "."))
     pages = max(1, math.ceil(len(keys) / MAX_ROWS))
     per_page = math.ceil(len(keys) / pages)
     for p in range(pages):

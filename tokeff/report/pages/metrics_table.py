@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ..blocks import Paragraph, Section, Table
 from ..data import CHAR_SEGMENTATION, ReportData, metric_label, metric_sort_key, metric_value
 
@@ -23,8 +25,10 @@ def metrics_table_page(d: ReportData) -> Section | None:
             continue
         metrics = sorted(sub["metric"].unique(), key=metric_sort_key)
         order = d.ordered(set(sub["tokenizer"]))
-        for i in range(0, len(metrics), MAX_COLS):
-            cols = metrics[i : i + MAX_COLS]
+        # Balanced chunks: 10 metrics make tables of 5 and 5, not 9 and a lonely 1.
+        per = math.ceil(len(metrics) / math.ceil(len(metrics) / MAX_COLS))
+        for i in range(0, len(metrics), per):
+            cols = metrics[i : i + per]
             header = ["tokenizer"]
             for metric in cols:
                 unit = d.unit(metric)
@@ -41,8 +45,9 @@ def metrics_table_page(d: ReportData) -> Section | None:
                     dagger |= mark
                     row.append(metric_value(metric, r["value"]) + ("†" if mark else ""))
                 rows.append(row)
-            part = f" ({i // MAX_COLS + 1} of {-(-len(metrics) // MAX_COLS)})" if len(metrics) > MAX_COLS else ""
+            part = f" ({i // per + 1} of {math.ceil(len(metrics) / per)})" if len(metrics) > per else ""
             section.blocks.append(Table(header, rows, caption=f"{corpus}{part}"))
     if dagger:
-        section.blocks.append(Paragraph("† words counted as characters (script without spaces).", muted=True))
+        section.blocks.append(Paragraph("† some or all words counted as characters (scripts written without spaces).",
+                                        muted=True))
     return section

@@ -51,7 +51,7 @@ def _figure(d: ReportData, corpus: str, langs: list[str], tokenizers: list[str],
     for i in range(len(langs)):
         if i % 2 == 0:
             ax.axhspan(i - 0.5, i + 0.5, color="#f4f4f4", lw=0, zorder=0)
-    ms = 5.5 if len(langs) * n <= 120 else 4
+    ms = 6 if len(langs) * n <= 120 else 4.5
     for k, t in enumerate(tokenizers):
         sub = rows[(rows["tokenizer"] == t) & rows["language"].isin(langs)].drop_duplicates("language")
         ys = np.array([ypos[x] for x in sub["language"]]) + offsets[n - 1 - k]

@@ -37,7 +37,7 @@ def _panel(ax, d: ReportData, metric: str, sweep: list[tuple[str, int]], corpora
             ax.fill_between(xs, np.where(np.isfinite(lo), lo, ys), np.where(np.isfinite(hi), hi, ys),
                             color="#999999", alpha=0.25, lw=0, zorder=1)
         for (v, r), (t, _) in zip(pts, [p for p in sweep if p[0] in rows.index]):
-            ax.plot([v], [r["value"]], marker=d.marker(t), color=d.colour(t), ms=7, zorder=3,
+            ax.plot([v], [r["value"]], marker=d.marker(t), color=d.colour(t), ms=9, zorder=3,
                     markeredgecolor="white", markeredgewidth=0.5)
     ax.set_xscale("log", base=2)
     vocab = sorted({v for _, v in sweep})

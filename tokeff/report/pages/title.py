@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import fmt
-from ..blocks import Bullets, Heading, Paragraph, Section, Table
+from ..blocks import Heading, Paragraph, Section, Table
 from ..data import ReportData
 
 MAX_LANGS_SHOWN = 8
@@ -76,21 +76,21 @@ def tokenizers_table(d: ReportData) -> Table:
 
 
 def details_blocks(d: ReportData) -> list:
-    """Skipped tokenizers, settings and package versions."""
+    """Skipped tokenizers, settings and package versions, one short paragraph each."""
     run = d.run
-    blocks: list = []
+    lines: list[str] = []
     skipped = run.get("skipped") or []
     if skipped:
-        blocks += [Heading("Skipped tokenizers"),
-                   Bullets([f"{s.get('tokenizer', '?')}: {s.get('reason', 'no reason given')}" for s in skipped])]
+        lines.append("Skipped tokenizers: " + "; ".join(
+            f"{s.get('tokenizer', '?')} ({s.get('reason', 'no reason given')})" for s in skipped) + ".")
     settings: list[tuple[str, str]] = []
     _flatten("", run.get("settings") or {}, settings)
     if settings:
-        blocks += [Heading("Settings"), Paragraph(_pairs_line(settings))]
+        lines.append("Settings: " + _pairs_line(settings))
     versions = [(str(k), str(v)) for k, v in (run.get("versions") or {}).items()]
     if versions:
-        blocks += [Heading("Versions"), Paragraph(_pairs_line(versions))]
-    return blocks
+        lines.append("Versions: " + _pairs_line(versions))
+    return [Heading("Run details")] + [Paragraph(line) for line in lines] if lines else []
 
 
 def title_page(d: ReportData, details: bool = True) -> Section:
@@ -121,7 +121,8 @@ def title_page(d: ReportData, details: bool = True) -> Section:
     if details:
         blocks += details_blocks(d)
     elif details_blocks(d):
-        blocks.append(Paragraph("Skipped tokenizers, settings and versions: see Run details at the end.", muted=True))
+        blocks.append(Paragraph("Skipped tokenizers, settings and versions: see Run details on the last page.",
+                                muted=True))
     return section
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..blocks import Chart, Heading, Paragraph, Section, Table
 from ..canvas import axes_in, footnote, new_page
-from ..charts import legend_right, legend_width, light_grid
+from ..charts import legend_right, legend_width, light_grid, set_log_axis
 from ..data import ReportData
 from ..findings import ci_level
 from ..style import MARGIN_BOTTOM, MARGIN_X, PAGE_W
@@ -22,7 +22,8 @@ WHY_BPB = (
     "perplexity also shares a denominator, but depends on what counts as a word in each language."
 )
 
-X_AXES = [("flops", "training compute (FLOPs, log scale)"), ("bytes_seen", "training text seen (bytes, log scale)")]
+X_AXES = [("flops", "training compute (FLOPs, log scale)", "power"),
+          ("bytes_seen", "training text seen (bytes, log scale)", "bytes")]
 
 
 def _curves_figure(d: ReportData, curves: pd.DataFrame, tokenizers: list[str]):
@@ -42,12 +43,12 @@ def _curves_figure(d: ReportData, curves: pd.DataFrame, tokenizers: list[str]):
         notes.insert(0, "The first steps lie above the top of the plot and are cut off so the final differences show.")
     note_h = footnote(fig, notes, bottom=MARGIN_BOTTOM + 0.2)
     leg_w = legend_width(d, tokenizers)
-    xs = [(c, label) for c, label in X_AXES if c in curves.columns]
+    xs = [x for x in X_AXES if x[0] in curves.columns]
     bottom = MARGIN_BOTTOM + 0.2 + note_h + 0.6
     left, gap = MARGIN_X + 0.65, 0.55
     width = (PAGE_W - MARGIN_X - leg_w - 0.2 - left - gap * (len(xs) - 1)) / max(len(xs), 1)
     height = min(top - bottom - 0.2, 4.9)
-    for k, (col, label) in enumerate(xs):
+    for k, (col, label, style) in enumerate(xs):
         ax = axes_in(fig, left + k * (width + gap), top - 0.2 - height, width, height)
         for t in tokenizers:
             c = curves[(curves["tokenizer"].astype(str) == t) & (curves[col] > 0)].sort_values(col)
@@ -55,7 +56,9 @@ def _curves_figure(d: ReportData, curves: pd.DataFrame, tokenizers: list[str]):
             if len(c):
                 last = c.iloc[-1]
                 ax.plot([last[col]], [last["bits_per_byte"]], marker=d.marker(t), color=d.colour(t), ms=6)
-        ax.set_xscale("log")
+        positive = curves.loc[curves[col] > 0, col]
+        if len(positive):
+            set_log_axis(ax, float(positive.min()) / 1.15, float(positive.max()) * 1.15, style)
         ax.set_xlabel(label)
         ax.set_ylim(y_bot - pad, y_top + pad)
         if k == 0:

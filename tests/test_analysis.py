@@ -1,0 +1,210 @@
+"""The analysis pass: exact sharding, determinism, the output's shape, and a real end-to-end run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tokeff.adapters.simple import BytesTokenizer, CharsTokenizer
+from tokeff.analysis import Measurement, MetricSettings, _merge, _run_shard, measure
+from tokeff.corpus.core import Corpus, Document
+from tokeff.results import METRIC_COLUMNS
+
+from .test_metrics_toys import TOY_VOCAB, GreedyToy, toy_corpus
+
+
+def _mixed_corpus(n: int = 300) -> Corpus:
+    words = ["ab", "a", "b", "c", "abc", "ä", "zzz", "你好"]
+    docs = []
+    for i in range(n):
+        for lang in ("eng", "xx"):
+            k = 1 + (i * 7 + len(lang)) % 9
+            docs.append(Document(" ".join(words[(i + j) % len(words)] for j in range(k)), lang, f"line{i}"))
+    return Corpus("mixed", lambda: iter(docs), parallel=True, reference_language="eng")
+
+
+TOKENIZERS = [GreedyToy(TOY_VOCAB), BytesTokenizer(), CharsTokenizer()]
+SMALL_CHUNKS = MetricSettings(chunk_docs=16, bootstrap_replicates=200, split="all")
+
+
+def test_sharded_and_merged_equals_single_pass_exactly():
+    single = measure([_mixed_corpus()], TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False)
+    sharded = measure([_mixed_corpus()], TOKENIZERS, settings=SMALL_CHUNKS, workers=2, progress=False)
+    pd.testing.assert_frame_equal(single.metrics, sharded.metrics, check_exact=True)
+    pd.testing.assert_frame_equal(single.token_lengths, sharded.token_lengths, check_exact=True)
+    assert single.dropped == sharded.dropped
+
+
+def test_shards_merge_to_the_single_pass_state():
+    corpus = _mixed_corpus(100)
+    whole = _run_shard(corpus, TOKENIZERS, SMALL_CHUNKS, 0, 1)
+    parts = [_run_shard(corpus, TOKENIZERS, SMALL_CHUNKS, s, 3) for s in range(3)]
+    merged = parts[2]
+    _merge(merged, parts[0])
+    _merge(merged, parts[1])
+    for name in whole:
+        a, b = whole[name]["compression"].strata.by_language, merged[name]["compression"].strata.by_language
+        assert sorted(a) == sorted(b)
+        for lang in a:
+            assert (a[lang].slots == b[lang].slots).all() and (a[lang].sums == b[lang].sums).all()
+
+
+def test_same_inputs_and_seed_give_identical_tables_and_another_seed_other_intervals():
+    a = measure([_mixed_corpus(50)], TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False)
+    b = measure([_mixed_corpus(50)], TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False)
+    pd.testing.assert_frame_equal(a.metrics, b.metrics, check_exact=True)
+    c = measure([_mixed_corpus(50)], TOKENIZERS, workers=1, progress=False,
+                settings=MetricSettings(chunk_docs=16, bootstrap_replicates=200, split="all", seed=1))
+    assert (a.metrics["value"].fillna(-1) == c.metrics["value"].fillna(-1)).all()
+    assert not (a.metrics["ci_low"].fillna(-1) == c.metrics["ci_low"].fillna(-1)).all()
+
+
+def test_output_shape():
+    m = measure([_mixed_corpus(40), toy_corpus()], TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False)
+    assert isinstance(m, Measurement)
+    df = m.metrics
+    assert list(df.columns) == METRIC_COLUMNS
+    assert df["unit"].ne("").all()
+    # every metric but premium has an "all" row, first among its languages
+    for (corpus, tok, metric), g in df.groupby(["corpus", "tokenizer", "metric"], sort=False):
+        if metric != "premium":
+            assert g["language"].iloc[0] == "all", (corpus, tok, metric)
+    assert set(df[df.corpus == "mixed"].language) == {"all", "eng", "xx"}
+    assert "premium" not in set(df[df.corpus == "toy"].metric)  # not a parallel corpus
+    assert m.settings.baseline == "toy"
+
+
+def test_eval_split_only_by_default():
+    corpus = _mixed_corpus(200)
+    m = measure([corpus], [BytesTokenizer()], workers=1, progress=False,
+                settings=MetricSettings(bootstrap_replicates=0))
+    n_eval = sum(1 for _ in corpus.documents("eval"))
+    assert 0 < n_eval < 400
+    row = m.metrics[(m.metrics.metric == "bytes_per_token") & (m.metrics.language == "all")].iloc[0]
+    assert row.n == n_eval
+
+
+def test_documents_without_ids_still_resample_one_by_one():
+    # bytes per token differs between documents: "ab" * k + " " is 2k + 1 bytes in k + 1 tokens
+    docs = [Document("ab" * (1 + i % 4) + " ", "xx") for i in range(60)]
+    m = measure([toy_corpus(docs)], [GreedyToy(TOY_VOCAB)], workers=1, progress=False,
+                settings=MetricSettings(split="all", bootstrap_replicates=200))
+    row = m.metrics[(m.metrics.metric == "bytes_per_token") & (m.metrics.language == "all")].iloc[0]
+    assert row.ci_low < row.value < row.ci_high
+
+
+# --------------------------------------------------------------------------------------------
+# End to end on real data: a slice of NTREX-128 with real tiktoken, HF and SentencePiece tokenizers
+
+LANGS = ["eng", "deu", "rus", "zho-CN", "amh"]
+LINES = 150
+
+
+def _ntrex_slice(shared: Path) -> Corpus:
+    folder = shared / "corpora" / "ntrex128"
+
+    def docs():
+        for lang in LANGS:
+            lines = (folder / f"{lang}.txt").read_text(encoding="utf-8").splitlines()[:LINES]
+            for i, line in enumerate(lines):
+                yield Document(line, lang, f"ntrex-{i}")
+
+    return Corpus("ntrex128", docs, parallel=True, reference_language="eng")
+
+
+@pytest.fixture(scope="module")
+def real(shared_dir):
+    from tokeff.adapters import load_tokenizer
+
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(shared_dir / "tokenizers" / "tiktoken"))
+    toks = [load_tokenizer("tiktoken:cl100k_base"),
+            load_tokenizer(f"hf:{shared_dir / 'tokenizers' / 'hf' / 'bert-base-uncased.tokenizer.json'}"),
+            load_tokenizer(f"spm:{shared_dir / 'tokenizers' / 'spm' / 'mistral-7b-v0.1.model'}")]
+    corpus = _ntrex_slice(shared_dir)
+    m = measure([corpus], toks, settings=MetricSettings(split="all", bootstrap_replicates=200),
+                workers=2, progress=False)
+    return corpus, toks, m
+
+
+def _get(df, metric, tok, lang="all"):
+    r = df[(df.metric == metric) & (df.tokenizer == tok.name) & (df.language == lang)]
+    assert len(r) == 1
+    return r.iloc[0]
+
+
+def test_real_counts_match_the_libraries(real):
+    corpus, toks, m = real
+    docs = list(corpus.documents("all"))
+    for tok in toks:
+        ids = tok.encode_batch([d.text for d in docs])
+        tokens = sum(map(len, ids))
+        nbytes = sum(len(d.text.encode("utf-8")) for d in docs)
+        assert _get(m.metrics, "tokens", tok).value == tokens
+        assert _get(m.metrics, "bytes_per_token", tok).value == pytest.approx(nbytes / tokens)
+        # premium of Russian, recomputed from scratch
+        rus = sum(len(i) for i, d in zip(ids, docs) if d.language == "rus")
+        eng = sum(len(i) for i, d in zip(ids, docs) if d.language == "eng")
+        assert _get(m.metrics, "premium", tok, "rus").value == pytest.approx(rus / eng)
+
+
+def test_token_length_histogram_adds_up_to_the_text_for_exact_pieces(real):
+    _, (tik, _, _), m = real
+    tl = m.token_lengths[m.token_lengths.tokenizer == tik.name]
+    # tiktoken pieces are exact byte strings that concatenate to the text: the histogram's
+    # mean piece length is bytes per token, and its total is the token count
+    assert int(tl["count"].sum()) == _get(m.metrics, "tokens", tik).value
+    mean = (tl.token_bytes * tl["count"]).sum() / tl["count"].sum()
+    assert mean == pytest.approx(_get(m.metrics, "bytes_per_token", tik).value)
+    assert not any(n.startswith(tik.name) for n in m.notes)
+
+
+def test_real_tokenizers_behave_as_known(real):
+    _, (tik, bert, mistral), m = real
+    df = m.metrics
+    # byte-level BPE and byte-fallback SentencePiece give the text back; lower-casing WordPiece does not
+    assert _get(df, "roundtrip_fidelity", tik).value == 1.0
+    assert _get(df, "roundtrip_fidelity", mistral).value == 1.0
+    assert _get(df, "roundtrip_fidelity", bert, "eng").value < 0.5
+    # Mistral spells Amharic (Ethiopic script) in byte-fallback pieces
+    assert _get(df, "byte_fallback_rate", mistral, "amh").value > 0.3
+    assert _get(df, "byte_fallback_rate", mistral, "eng").value < 0.01
+    # BERT uncased has no Ethiopic: Amharic is dropped from its premiums, and listed
+    assert any(d["tokenizer"] == bert.name and d["language"] == "amh" for d in m.dropped)
+    assert _get(df, "premium", tik, "amh").value > 3
+    # Chinese words come from the character fallback (but for the odd Latin name or number),
+    # and the rows say so
+    assert _get(df, "fertility", tik, "zho-CN").note.startswith("segmentation=characters for 9")
+    assert _get(df, "fertility", tik, "eng").note == ""
+    e = _get(df, "fertility", tik, "eng")
+    assert 1.0 < e.value < 1.5 and e.ci_low < e.value < e.ci_high
+
+
+def test_readme_sample_sentence(shared_dir):
+    from tokeff.adapters import load_tokenizer
+
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(shared_dir / "tokenizers" / "tiktoken"))
+    s = "Hello world, tokenization efficiency! Привет мир 你好世界"
+    toks = [load_tokenizer("tiktoken:gpt2"), load_tokenizer("tiktoken:cl100k_base"), load_tokenizer("tiktoken:o200k_base")]
+    df = measure([toy_corpus([Document(s, "mul", "s")])], toks, settings=MetricSettings(split="all", bootstrap_replicates=0),
+                 workers=1, progress=False).metrics
+    tokens = df[(df.metric == "tokens") & (df.language == "all")].set_index("tokenizer")["value"]
+    # the shared folder's README: gpt2 27, cl100k_base 18, o200k_base 13
+    assert tokens.to_dict() == {"tiktoken:cl100k_base": 18, "tiktoken:gpt2": 27, "tiktoken:o200k_base": 13}
+    # words: Hello world tokenization efficiency Привет мир + 4 Han characters = 10
+    words = df[(df.metric == "words") & (df.language == "all")]["value"].unique()
+    assert words.tolist() == [10]
+
+
+def test_real_efficiencies_match_tokenization_scorer_on_the_same_streams(real):
+    tokenization_scorer = pytest.importorskip("tokenization_scorer")
+    corpus, (tik, _, mistral), m = real
+    eng = [d.text for d in corpus.documents("all") if d.language == "eng"]
+    for tok in (tik, mistral):
+        lines = [" ".join(f"t{i}" for i in ids) for ids in tok.encode_batch(eng)]
+        theirs = tokenization_scorer.score(lines, metric="renyi", power=2.5, vocab=tok.vocab_size)
+        assert _get(m.metrics, "renyi_efficiency", tok, "eng").value == pytest.approx(theirs, rel=1e-9)
+        theirs = tokenization_scorer.score(lines, metric="shannon", vocab=tok.vocab_size)
+        assert _get(m.metrics, "shannon_efficiency", tok, "eng").value == pytest.approx(theirs, rel=1e-9)

@@ -1,0 +1,67 @@
+"""The hashed Poisson bootstrap: weights, exact merging, and coverage at the nominal rate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tokeff.metrics.bootstrap import SLOTS, Bootstrap, SlotSums, doc_key, poisson_weights, ratio_with_ci
+
+
+def test_weights_are_poisson_one_and_a_pure_function_of_seed_slot_replicate():
+    w = poisson_weights(np.arange(2000), 500, seed=1)
+    assert w.shape == (2000, 500)
+    assert w.mean() == pytest.approx(1.0, abs=0.01)   # Poisson(1): mean 1, variance 1
+    assert w.var() == pytest.approx(1.0, abs=0.02)
+    assert (w == 0).mean() == pytest.approx(np.exp(-1), abs=0.005)
+    # the same slot gets the same row whatever else is asked for with it
+    assert np.array_equal(poisson_weights(np.array([7, 1999]), 500, seed=1), w[[7, 1999]])
+    assert not np.array_equal(poisson_weights(np.array([7]), 500, seed=2), w[[7]])
+
+
+def test_slot_sums_merge_exactly_in_any_grouping():
+    rng = np.random.default_rng(0)
+    slots = rng.integers(0, SLOTS, 5000)
+    values = rng.integers(0, 10**12, (5000, 3))
+    whole = SlotSums(3)
+    whole.add(slots, values)
+    parts = [SlotSums(3) for _ in range(3)]
+    for i in range(0, 5000, 100):  # dealt round-robin in uneven chunks
+        parts[(i // 100) % 3].add(slots[i:i + 100], values[i:i + 100])
+    merged = SlotSums(3)
+    for p in reversed(parts):
+        merged.merge(p)
+    assert np.array_equal(whole.slots, merged.slots)
+    assert np.array_equal(whole.sums, merged.sums)
+    assert whole.totals().tolist() == values.sum(axis=0).tolist()
+
+
+def test_doc_key_is_stable():
+    assert doc_key("line-1") == doc_key("line-1")
+    assert doc_key("line-1") != doc_key("line-2")
+    assert 0 <= doc_key("x") < 2**63
+
+
+def test_interval_covers_the_true_ratio_at_about_the_nominal_rate():
+    # 200 synthetic evaluation sets of 150 documents: tokens x ~ 1 + Poisson(20), bytes
+    # y ~ Poisson(3 x), so the true bytes per token E[y] / E[x] is exactly 3.
+    rng = np.random.default_rng(123)
+    trials, n, hits = 200, 150, 0
+    for trial in range(trials):
+        x = 1 + rng.poisson(20, n)
+        y = rng.poisson(3 * x)
+        slots = np.array([doc_key(f"{trial}/{i}") for i in range(n)]) & (SLOTS - 1)
+        sums = SlotSums(2)
+        sums.add(slots, np.stack([y, x], axis=1))
+        _, lo, hi = ratio_with_ci(sums, 0, sums, 1, Bootstrap(replicates=400, seed=trial))
+        hits += lo <= 3.0 <= hi
+    # nominal 95 %; the binomial standard error over 200 trials is 1.5 points
+    assert 0.90 <= hits / trials <= 0.99
+
+
+def test_no_replicates_means_no_interval():
+    sums = SlotSums(2)
+    sums.add(np.array([1, 2]), np.array([[3, 1], [5, 2]]))
+    value, lo, hi = ratio_with_ci(sums, 0, sums, 1, Bootstrap(replicates=0))
+    assert value == pytest.approx(8 / 3)
+    assert np.isnan(lo) and np.isnan(hi)
