@@ -27,6 +27,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tokeff.lm import LOSS_FN, GPT, PRESETS, TrainConfig, resolve_device, train_lm  # noqa: E402
+from tokeff.lm.train import _fused_adamw  # noqa: E402  (the same optimizer settings)
 
 
 class RandomTokenizer:
@@ -60,7 +61,7 @@ def bare_loop(model: str, vocab: int, steps: int, tc: TrainConfig, device: torch
     """tokens/s of the plainest loop over the same model, batch shape and optimizer."""
     cfg = PRESETS[model]
     net = GPT(cfg, vocab).to(device)
-    opt = torch.optim.AdamW(net.parameters(), lr=tc.lr, betas=tc.betas, weight_decay=tc.weight_decay, fused=device.type in ("cpu", "cuda"))  # fmt: skip
+    opt = torch.optim.AdamW(net.parameters(), lr=tc.lr, betas=tc.betas, weight_decay=tc.weight_decay, fused=_fused_adamw(device))  # fmt: skip
     g = torch.Generator().manual_seed(0)
     data = torch.randint(0, vocab, (steps, tc.batch_size, cfg.context + 1), generator=g).to(device)
     t = time.perf_counter()

@@ -42,13 +42,13 @@ def test_analyze_default_corpus_end_to_end(tmp_path: Path, shared_dir: Path) -> 
     env = {"TIKTOKEN_CACHE_DIR": str(shared_dir / "tokenizers" / "tiktoken")}
     proc = tokeff("analyze", "--out", str(out), "--no-progress", "--bootstrap", "50",
                   "--tokenizer", "bytes", "--tokenizer", "tiktoken:cl100k_base", "--tokenizer", "train:hf-bpe:1024",
-                  "--tokenizer", "train:spm-unigram:1024", env=env)
+                  "--tokenizer", "train:spm-unigram:4000", env=env)
     assert proc.returncode == 0, proc.stderr
-    assert "bytes_per_token (bytes/token)" in proc.stdout
+    assert "bytes_per_token" in proc.stdout and "[UTF-8 bytes / token]" in proc.stdout  # unit under each metric
     df = pd.read_csv(out / "metrics.csv")
     assert list(df.columns) == METRIC_COLUMNS
     assert set(df["corpus"]) == {"pydoc-topics", "stdlib-code", "tokeff-parallel"}
-    assert set(df["tokenizer"]) == {"bytes", "tiktoken:cl100k_base", "train:hf-bpe:1024", "train:spm-unigram:1024"}
+    assert set(df["tokenizer"]) == {"bytes", "tiktoken:cl100k_base", "train:hf-bpe:1024", "train:spm-unigram:4000"}
     bpt = df[(df.metric == "bytes_per_token") & (df.language == "all")].set_index(["corpus", "tokenizer"])["value"]
     assert (bpt.xs("bytes", level="tokenizer") == 1.0).all()  # the baseline, by construction
     assert (bpt.xs("tiktoken:cl100k_base", level="tokenizer") > 2.5).all()

@@ -87,6 +87,9 @@ def train_spm(spec: str, texts: Iterable[str], vocab_size: int, model_type: str)
             max_sentence_length=_SPM_MAX_SENTENCE, num_threads=2, minloglevel=2, hard_vocab_limit=False,
         )
     except RuntimeError as e:
+        if "required_chars" in str(e):
+            raise TokenizerError(f"{spec}: the training text has more distinct characters than {vocab_size} pieces "
+                                 "(SentencePiece keeps every character as a piece); use a larger vocabulary") from None
         raise TokenizerError(f"{spec}: SentencePiece could not train ({str(e).strip().splitlines()[-1][:160]}); "
                              "try a smaller vocabulary or more text") from None
     tok = SentencePieceTokenizer(model_proto=model.getvalue(), name=spec,

@@ -105,6 +105,12 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return dev
 
 
+def _fused_adamw(dev: torch.device) -> bool:
+    """One AdamW kernel for all parameters instead of one per tensor: on CUDA, and on CPU from
+    torch 2.4 (where it first exists)."""
+    return dev.type == "cuda" or (dev.type == "cpu" and torch.__version__ >= (2, 4))
+
+
 def token_dtype(n_ids: int) -> type[np.unsignedinteger]:
     """``uint16`` while every id fits (``n_ids <= 65535``), else ``uint32``."""
     return np.uint16 if n_ids <= 65535 else np.uint32
@@ -282,7 +288,7 @@ def train_lm(
         [{"params": decay, "weight_decay": tc.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=tc.lr,
         betas=tc.betas,
-        fused=dev.type in ("cpu", "cuda"),  # one kernel for all parameters, not one per tensor
+        fused=_fused_adamw(dev),
     )
     forward = torch.compile(net) if compile else net
     rows_per_micro = max(1, min(tc.batch_size, MAX_TRAIN_LOGITS // (cfg.context * n_ids)))

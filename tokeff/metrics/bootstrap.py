@@ -56,8 +56,11 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-# CDF of Poisson(1) at k = 0..24; the tail beyond is below 2^-53, i.e. never drawn.
-_POISSON1_CDF = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(25)])
+# CDF of Poisson(1) at k = 0..15 as thresholds on a uniform 64-bit hash: the weight is the
+# number of thresholds the hash reaches (inverse-CDF sampling). P(weight > 15) < 1e-13: the
+# truncation is never met in practice.
+_POISSON1_CDF = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(16)])
+_THRESHOLDS = [np.uint64(min(int(c * 2.0**64), 2**64 - 1)) for c in _POISSON1_CDF]
 
 
 def poisson_weights(slots: np.ndarray, replicates: int, seed: int) -> np.ndarray:
@@ -67,8 +70,10 @@ def poisson_weights(slots: np.ndarray, replicates: int, seed: int) -> np.ndarray
         s = np.asarray(slots, dtype=np.uint64)[:, None] * np.uint64(0xD1B54A32D192ED03)
         r = np.arange(replicates, dtype=np.uint64)[None, :] * np.uint64(0x8CB92BA72F3D8DD7)
         h = _splitmix64(_splitmix64(s ^ base) + r)
-    u = (h >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
-    return np.searchsorted(_POISSON1_CDF, u, side="right").astype(np.uint8)
+    w = np.zeros(h.shape, dtype=np.uint8)
+    for t in _THRESHOLDS:
+        w += h >= t
+    return w
 
 
 @dataclass

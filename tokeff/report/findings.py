@@ -199,7 +199,8 @@ def health_findings(d: ReportData) -> list[str]:
     out = []
 
     def where(rows: pd.DataFrame, as_pct: bool) -> str:
-        return ", ".join(f"{fmt.pct(r.value) if as_pct else fmt.num(r.value)} on {r.corpus}"
+        what = " of tokens" if as_pct else ""
+        return ", ".join(f"{fmt.pct(r.value) if as_pct else fmt.num(r.value)}{what} on {r.corpus}"
                          for r in rows.itertuples(index=False))
 
     fid = d.rows("roundtrip_fidelity", language="all")
@@ -210,7 +211,7 @@ def health_findings(d: ReportData) -> list[str]:
     unk = d.rows("unk_rate", language="all")
     unk = unk[unk["value"] > 0]
     for t in d.ordered(set(unk["tokenizer"])):
-        out.append(f"{d.label(t)} produces unknown tokens ({where(unk[unk['tokenizer'] == t], True)} of tokens): "
+        out.append(f"{d.label(t)} produces unknown tokens ({where(unk[unk['tokenizer'] == t], True)}): "
                    "that text is lost to the model.")
     return out
 

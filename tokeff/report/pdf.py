@@ -190,8 +190,14 @@ class _TableLayout:
             excess -= cut
 
     def _fit(self, text: str, j: int) -> str:
+        """The cell cut to its column: paths lose their middle (the file name matters most)."""
         room = int((self.widths[j] - self.PAD) * 72 / (self.size * CHAR_W) + 1e-6)
-        return text if len(text) <= room else text[: max(room - 1, 1)] + "…"
+        if len(text) <= room:
+            return text
+        if "/" in text or "\\" in text:
+            tail = max((room - 1) * 2 // 3, 1)
+            return text[: max(room - 1 - tail, 0)] + "…" + text[-tail:]
+        return text[: max(room - 1, 1)] + "…"
 
     def _x(self, j: int) -> tuple[float, str]:
         left = MARGIN_X + sum(self.widths[:j])

@@ -69,9 +69,13 @@ def tokenizers_table(d: ReportData) -> Table:
     for name in d.style.order:
         t = info.get(name, {})
         label = d.label(name)
+        source = str(t.get("source") or "")
+        # A source that only repeats the spec (the same path) would just take room.
+        if source and source in name:
+            source = ""
         rows.append([label, str(t.get("family") or "–"), fmt.count(t.get("vocab_size")),
-                     name if name != label else "", str(t.get("source") or "")])
-    return Table(["tokenizer", "family", "vocabulary\nsize", "full name (spec)", "source"], rows,
+                     name if name != label else "", source])
+    return Table(["tokenizer", "family", "vocabulary size", "full name (spec)", "source"], rows,
                  align=["l", "l", "r", "l", "l"])
 
 
@@ -83,6 +87,10 @@ def details_blocks(d: ReportData) -> list:
     if skipped:
         lines.append("Skipped tokenizers: " + "; ".join(
             f"{s.get('tokenizer', '?')} ({s.get('reason', 'no reason given')})" for s in skipped) + ".")
+    dropped = run.get("dropped") or []
+    if dropped:
+        lines.append("Dropped: " + "; ".join(
+            ", ".join(f"{k} {v}" for k, v in x.items()) if isinstance(x, dict) else str(x) for x in dropped) + ".")
     settings: list[tuple[str, str]] = []
     _flatten("", run.get("settings") or {}, settings)
     if settings:

@@ -33,8 +33,15 @@ def _curves_figure(d: ReportData, curves: pd.DataFrame, tokenizers: list[str]):
                         "reads more text for the same compute.")
     y = curves["bits_per_byte"].to_numpy(float)
     y = y[np.isfinite(y)]
-    # Early steps sit far above the final values; cutting them keeps the differences visible.
-    y_top = float(np.percentile(y, 85)) if y.size else 1.0
+    # Early steps sit far above the final values; the axis shows every curve from a quarter of
+    # its run on, so the differences that matter are not squashed against the bottom.
+    late = []
+    for _, c in curves.groupby("tokenizer"):
+        v = c.sort_values(c.columns[1] if "step" not in c.columns else "step")["bits_per_byte"].to_numpy(float)
+        v = v[np.isfinite(v)]
+        if v.size:
+            late.append(v[len(v) // 4 :].max())
+    y_top = float(max(late)) if late else 1.0
     y_bot = float(y.min()) if y.size else 0.0
     pad = 0.06 * (y_top - y_bot or 1.0)
     clipped = bool(y.size and y.max() > y_top + pad)
