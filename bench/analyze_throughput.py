@@ -8,8 +8,9 @@ For tiktoken cl100k_base, HF gpt2 (byte-level BPE from ``vocab.json``/``merges.t
 SentencePiece model of the shared folder, it prints the bare library's batch encode speed on the
 same text (MB/s of UTF-8), tokeff's ``measure`` speed with every metric, without the word family,
 and without word metrics and round-trip checks, and the time ratio tokeff / bare (1.10 = 10 %
-added); then the three measured together in one run against the sum of their bare encodes. The text is the first ``--mb`` megabytes of NTREX-128, all languages interleaved line by
-line so every chunk is multilingual like a real evaluation set. Both sides run in one process with
+added); then the three measured together in one run against the sum of their bare encodes.
+The text is NTREX-128, the first lines of every language, language after language as the
+parallel corpus reader yields them. Both sides run in one process with
 the same thread settings (the libraries' own batch parallelism is left as it is by default).
 """
 
@@ -29,18 +30,15 @@ from tokeff.corpus.core import Corpus, Document  # noqa: E402
 
 
 def load_lines(shared: Path, mb: float) -> list[Document]:
+    """The first k lines of every NTREX-128 language, language after language (as the parallel
+    corpus reader yields them), k chosen to make about ``mb`` megabytes; the whole set repeated
+    under new ids if more is asked for than NTREX holds."""
     folder = shared / "corpora" / "ntrex128"
-    per_lang = {p.stem: p.read_text(encoding="utf-8").splitlines() for p in sorted(folder.glob("*.txt"))}
-    docs, size, i = [], 0, 0
-    longest = max(len(v) for v in per_lang.values())
-    while size < mb * 1e6 and i < longest:
-        for lang, lines in per_lang.items():
-            if i < len(lines) and lines[i]:
-                docs.append(Document(lines[i], lang, f"{i}"))
-                size += len(lines[i].encode("utf-8"))
-        i += 1
-    # repeat the set if more text was asked for than NTREX holds (ids stay unique)
-    base, rep = list(docs), 1
+    per_lang = {p.stem: [x for x in p.read_text(encoding="utf-8").splitlines() if x] for p in sorted(folder.glob("*.txt"))}
+    total = sum(len(x.encode("utf-8")) for lines in per_lang.values() for x in lines)
+    k = max(1, min(max(map(len, per_lang.values())), int(len(next(iter(per_lang.values()))) * mb * 1e6 / total) + 1))
+    base = [Document(x, lang, str(i)) for lang, lines in per_lang.items() for i, x in enumerate(lines[:k])]
+    docs, size, rep = list(base), sum(len(d.text.encode("utf-8")) for d in base), 1
     while size < mb * 1e6:
         docs += [Document(d.text, d.language, f"{d.doc_id}.{rep}") for d in base]
         size += sum(len(d.text.encode("utf-8")) for d in base)
@@ -104,7 +102,8 @@ def main() -> None:
     texts = [d.text for d in docs]
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     corpus = Corpus("bench", lambda: iter(docs), parallel=False)
-    print(f"{len(docs):,} lines, {mb:.1f} MB of NTREX-128 (all languages); tokeff workers={args.workers}")
+    print(f"{len(docs):,} lines, {mb:.1f} MB of NTREX-128 ({len({d.language for d in docs})} languages); "
+          f"tokeff workers={args.workers}")
     variants = {
         "all metrics": MetricSettings(split="all"),
         "no word metrics": MetricSettings(split="all", word_metrics=False),

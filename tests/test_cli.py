@@ -51,7 +51,9 @@ def test_analyze_default_corpus_end_to_end(tmp_path: Path, shared_dir: Path) -> 
     assert set(df["tokenizer"]) == {"bytes", "tiktoken:cl100k_base", "train:hf-bpe:1024", "train:spm-unigram:4000"}
     bpt = df[(df.metric == "bytes_per_token") & (df.language == "all")].set_index(["corpus", "tokenizer"])["value"]
     assert (bpt.xs("bytes", level="tokenizer") == 1.0).all()  # the baseline, by construction
-    assert (bpt.xs("tiktoken:cl100k_base", level="tokenizer") > 2.5).all()
+    cl100k = bpt.xs("tiktoken:cl100k_base", level="tokenizer")
+    assert cl100k["pydoc-topics"] > 4 and cl100k["stdlib-code"] > 3.5  # English and code: ~4 bytes a token
+    assert cl100k["tokeff-parallel"] < cl100k["pydoc-topics"]  # other scripts cost cl100k more tokens
     assert len(df[(df.corpus == "tokeff-parallel")]["language"].unique()) >= 17  # 16+ languages and "all"
     run = json.loads((out / "run.json").read_text())
     assert run["versions"]["tokenizers"] and {t["family"] for t in run["tokenizers"]} >= {"bytes", "tiktoken", "hf", "sentencepiece"}

@@ -51,7 +51,8 @@ class CoverageAccumulator(Accumulator):
         values[:, 0] = 1
         values[:, 1] = batch.n_tokens
         values[:, 2] = batch.n_unk
-        values[:, 3] = t.n_nonspace
+        # without an UNK token nothing is ever lost to it: skip counting the denominator
+        values[:, 3] = t.n_nonspace if batch.tokenizer.unk_id is not None else 0
         values[:, 4] = batch.n_unk_chars
         values[:, 5] = batch.n_byte_fallback
         values[:, 6] = batch.roundtrip_ok if self.roundtrip else 0
@@ -73,6 +74,9 @@ class CoverageAccumulator(Accumulator):
             if self.roundtrip:
                 specs.append(("roundtrip_fidelity", "roundtrip_ok", "docs", "exact round trips / document", ""))
             for metric, num, den, unit, note in specs:
+                if no_unk and num in ("unk", "unk_chars"):
+                    out.append(MetricRow(metric, 0.0, unit, lang, 0.0, 0.0, n, note))
+                    continue
                 v, lo, hi = s.ratio(sums, num, den, boot)
                 out.append(MetricRow(metric, v, unit, lang, lo, hi, n, note))
         return out

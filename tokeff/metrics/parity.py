@@ -64,7 +64,8 @@ class ParityAccumulator(Accumulator):
     def update(self, batch: EncodedBatch) -> None:
         self._pairs_cache = None
         t = batch.text
-        rec = np.stack([t.keys, batch.n_tokens, t.n_nonspace, batch.n_unk_chars], axis=1)
+        nonspace = t.n_nonspace if batch.tokenizer.unk_id is not None else np.zeros(len(t.docs), dtype=np.int64)
+        rec = np.stack([t.keys, batch.n_tokens, nonspace, batch.n_unk_chars], axis=1)
         for lang, ix in t.language_groups():
             self._lines.setdefault(lang, []).append(rec if len(ix) == len(rec) else rec[ix])
 

@@ -159,8 +159,10 @@ class _TableLayout:
             head = self.table.header[j]
             words = head.replace("\n", " ").split()
             longest = max((text_width(w, self.size, bold=True) for w in words), default=0.0)
-            # Headers wrap to the content width, but not narrower than ~14 characters.
-            target = max(content, longest, text_width("x" * 14, self.size, bold=True))
+            # Headers wrap to the content width, but not narrower than ~14 characters, and long
+            # headers (a name with a long unit) get wider rather than taller than ~4 lines.
+            target = max(content, longest, text_width("x" * 14, self.size, bold=True),
+                         text_width("x" * (len(head) // 4), self.size, bold=True))
             lines: list[str] = []
             for part in head.split("\n"):
                 lines += wrap(part, target, self.size * (CHAR_W + 0.05) / CHAR_W)
