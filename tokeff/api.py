@@ -26,7 +26,7 @@ from .corpus import Corpus, load_corpora
 from .errors import TokeffError, TokenizerUnavailable
 
 #: Tokenizers compared when none is named: the byte baseline, three generations of OpenAI's
-#: byte-level BPE, and two tokenizers trained on the analysed text itself.
+#: byte-level BPE, and three tokenizers trained on the analysed text itself.
 DEFAULT_TOKENIZERS = (
     "bytes",
     "tiktoken:gpt2",
@@ -34,6 +34,7 @@ DEFAULT_TOKENIZERS = (
     "tiktoken:o200k_base",
     "train:hf-bpe:8192",
     "train:spm-unigram:8192",
+    "train:bpe:8192",
 )
 
 Note = Callable[[str], None]

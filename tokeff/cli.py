@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--corpus", action="append", metavar="SPEC", help="a corpus to analyse (repeatable; default: default)")
     a.add_argument("--tokenizer", action="append", metavar="SPEC",
                    help="a tokenizer to compare (repeatable; default: bytes, tiktoken:gpt2, tiktoken:cl100k_base, "
-                        "tiktoken:o200k_base, train:hf-bpe:8192, train:spm-unigram:8192)")
+                        "tiktoken:o200k_base, train:hf-bpe:8192, train:spm-unigram:8192, train:bpe:8192)")
     a.add_argument("--out", default="results", metavar="DIR", help="results folder (default: results)")
     a.add_argument("--baseline", metavar="NAME", help="tokenizer that normalized sequence length is relative to (default: the first --tokenizer)")
     a.add_argument("--bootstrap", type=int, default=1000, metavar="B", help="bootstrap replicates for 95%% confidence intervals (0: none)")

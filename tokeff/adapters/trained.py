@@ -10,7 +10,9 @@ KIND               what is trained
                    its regex, the 256 byte symbols as initial alphabet, ``min_frequency=2``)
 ``spm-unigram``    SentencePiece unigram LM (Kudo 2018) with byte fallback, identity normalization
 ``spm-bpe``        SentencePiece BPE with byte fallback, identity normalization
-``bpe``            tokeff's own byte-level BPE (``tokeff.bpe``), GPT-2 pre-split
+``bpe``            tokeff's own byte-level BPE (``tokeff.bpe``) with the cl100k pre-split (digits
+                   in groups of three, case-insensitive contractions); with the GPT-2 pre-split it
+                   learns exactly what ``hf-bpe`` learns, so it shows what the pattern changes
 =================  ==========================================================================
 
 SentencePiece is trained with ``normalization_rule_name="identity"`` and
@@ -104,8 +106,8 @@ def train_tokeff_bpe(spec: str, texts: Iterable[str], vocab_size: int) -> Tokeni
 
     from .tokeff_bpe import TokeffBPETokenizer
 
-    model = train_bpe(texts, vocab_size, pattern="gpt2")
-    return TokeffBPETokenizer(model, name=spec, source="tokeff BPE on the train split")
+    model = train_bpe(texts, vocab_size, pattern="cl100k")
+    return TokeffBPETokenizer(model, name=spec, source="tokeff BPE (cl100k pre-split) on the train split")
 
 
 def train_tokenizer(spec: str, texts: Callable[[], Iterable[str]]) -> Tokenizer:

@@ -80,3 +80,6 @@ class Section:
     title: str
     blocks: list[Block] = field(default_factory=list)
     subtitle: str = ""
+    #: Title of the section's text pages in the PDF when it differs from ``title`` (e.g. when the
+    #: section's chart page already carries the general title).
+    pdf_title: str = ""

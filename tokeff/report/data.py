@@ -49,6 +49,7 @@ METRIC_INFO: dict[str, MetricInfo] = {
     "byte_fallback_rate": MetricInfo("byte-fallback rate", "lower"),
     "roundtrip_fidelity": MetricInfo("round-trip fidelity", "higher"),
     "bits_per_byte": MetricInfo("bits per byte", "lower"),
+    "unigram_bits_per_byte": MetricInfo("unigram baseline", "lower"),
     "token_perplexity": MetricInfo("per-token perplexity", "lower"),
     "word_perplexity": MetricInfo("per-word perplexity", "lower"),
     "train_flops": MetricInfo("training FLOPs"),
@@ -59,7 +60,7 @@ METRIC_INFO: dict[str, MetricInfo] = {
 
 #: Metrics that come from training a model rather than from tokenizing the evaluation text.
 TRAINING_METRICS = {
-    "bits_per_byte", "token_perplexity", "word_perplexity", "train_flops",
+    "bits_per_byte", "unigram_bits_per_byte", "token_perplexity", "word_perplexity", "train_flops",
     "train_bytes_seen", "train_tokens_seen", "achieved_flops_per_second",
 }
 
@@ -198,7 +199,11 @@ class ReportData:
         return language_label(tag, self.language_names())
 
     def reference_language(self, corpus: str) -> str:
-        return str(self.corpus_info(corpus).get("reference_language") or "")
+        """The language premiums of ``corpus`` are relative to (run.json, else a row note)."""
+        ref = self.corpus_info(corpus).get("reference_language")
+        if ref:
+            return str(ref)
+        return note_value(self.rows("premium", corpus)["note"], "reference")
 
     def training(self) -> dict[str, Any]:
         return self.run.get("training") or {}
@@ -243,6 +248,17 @@ def load(folder: Path) -> ReportData:
     corpora = [c.get("name") for c in run.get("corpora", []) or [] if c.get("name")]
     corpora += sorted(set(metrics["corpus"]) - set(corpora) - {""})
     return ReportData(folder, metrics, run, curves, cost, lengths, style, corpora)
+
+
+def note_value(notes: "pd.Series | list[str]", key: str) -> str:
+    """The value of ``key=value`` in the first note that has it (notes may hold several, split
+    by ``;`` or ``,``), or ``''``."""
+    for note in notes:
+        for part in str(note).replace(",", ";").split(";"):
+            k, _, v = part.strip().partition("=")
+            if k.strip() == key and v.strip():
+                return v.strip()
+    return ""
 
 
 def finite(x: object) -> bool:

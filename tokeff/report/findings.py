@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import fmt
 from .blocks import Table
-from .data import CHAR_SEGMENTATION, ReportData, finite
+from .data import CHAR_SEGMENTATION, ReportData, finite, note_value
 
 
 def overlap(a: pd.Series, b: pd.Series) -> bool | None:
@@ -52,12 +52,9 @@ def ci_level(d: ReportData) -> str:
 
 def baseline(d: ReportData) -> str:
     """The tokenizer normalized sequence length is relative to (from a row note or the settings)."""
-    notes = d.rows("normalized_sequence_length")["note"].astype(str)
-    for note in notes:
-        for part in note.split(";"):
-            key, _, value = part.strip().partition("=")
-            if key == "baseline" and value:
-                return value
+    found = note_value(d.rows("normalized_sequence_length")["note"], "baseline")
+    if found:
+        return found
     v = _find_setting(d.run.get("settings") or {}, ("baseline",))
     return str(v) if v else ""
 
@@ -164,6 +161,13 @@ def training_findings(d: ReportData) -> list[str]:
             worst = rows.iloc[-1]
             s += f". The highest is {d.label(worst['tokenizer'])} at {fmt.num(worst['value'])}"
         s += "."
+        uni = d.rows("unigram_bits_per_byte", corpus, "all").drop_duplicates("tokenizer").set_index("tokenizer")["value"]
+        above = [t for t in d.ordered(list(rows["tokenizer"]))
+                 if t in uni.index and rows.set_index("tokenizer").loc[t, "value"] >= uni[t]]
+        if above:
+            names = ", ".join(d.label(t) for t in above)
+            s += (f" Caution: for {names} the model ends no better than the unigram baseline (token frequencies "
+                  "alone): undertrained, so the ranking says little — train with a larger budget.")
         flops = d.rows("train_flops", corpus, "all")
         if len(flops) >= 2 and flops["value"].min() > 0:
             spread = flops["value"].max() / flops["value"].min() - 1

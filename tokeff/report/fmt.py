@@ -32,9 +32,7 @@ def num(x: object, sig: int = 3) -> str:
         return "∞" if v > 0 else "−∞"
     a = abs(v)
     if a >= 1e7:
-        exp = int(math.floor(math.log10(a)))
-        mant = v / 10**exp
-        return f"{mant:.{max(sig - 1, 0)}f}×10{str(exp).translate(_SUPERSCRIPT)}"
+        return sci(v, sig)
     if a >= 1000 or (v == int(v) and a >= 100):
         return f"{v:,.0f}"
     if v == 0:
@@ -43,6 +41,17 @@ def num(x: object, sig: int = 3) -> str:
         return f"{v:.{max(sig - 1, 0)}e}"
     text = f"{v:#.{sig}g}"
     return text.rstrip(".") if "e" not in text else text
+
+
+def sci(x: object, sig: int = 3) -> str:
+    """Always in powers of ten (``3.15×10⁶``), for columns whose values span many magnitudes."""
+    if is_missing(x):
+        return "–"
+    v = float(x)  # type: ignore[arg-type]
+    if v == 0:
+        return "0"
+    exp = int(math.floor(math.log10(abs(v))))
+    return f"{v / 10**exp:.{max(sig - 1, 0)}f}×10{str(exp).translate(_SUPERSCRIPT)}"
 
 
 def count(x: object) -> str:
@@ -117,3 +126,25 @@ def column_title(name: str) -> str:
     """A CSV column name for a header: ``train_flops_per_byte`` → ``train FLOPs per byte``."""
     words = [w for w in re.split(r"[_\s]+", name) if w]
     return " ".join(_UNIT_WORDS.get(w.lower(), w) for w in words)
+
+
+def setting_pairs(settings: object, prefix: str = "") -> list[tuple[str, str]]:
+    """Nested settings as ``(a.b, value)`` pairs: dicts nest, lists are joined, and lists of
+    records (per-run details) are left out — they are results, which the tables show."""
+    out: list[tuple[str, str]] = []
+    if isinstance(settings, dict):
+        for k, v in settings.items():
+            out += setting_pairs(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(settings, (list, tuple)):
+        if not any(isinstance(v, dict) for v in settings):
+            out.append((prefix, ", ".join(str(v) for v in settings) or "–"))
+    elif isinstance(settings, float):
+        out.append((prefix, num(settings, 4)))
+    else:
+        out.append((prefix, "–" if settings is None else str(settings)))
+    return out
+
+
+def pairs_line(pairs: list[tuple[str, str]]) -> str:
+    """``a = 1  ·  b = x``: settings read as one wrapped line instead of a tall table."""
+    return "  ·  ".join(f"{k} = {v}" for k, v in pairs)

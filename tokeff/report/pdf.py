@@ -32,7 +32,7 @@ class Flow:
     # ----- pages -----
 
     def _start(self) -> None:
-        title = self.section.title + (" (continued)" if self.pages else "")
+        title = (self.section.pdf_title or self.section.title) + (" (continued)" if self.pages else "")
         subtitle = "" if self.pages else self.section.subtitle
         self.fig, self.y = new_page(title, subtitle)
         self.pages.append(self.fig)
@@ -54,9 +54,10 @@ class Flow:
 
     # ----- blocks -----
 
-    def heading(self, block: Heading) -> None:
+    def heading(self, block: Heading, keep: float = 0.0) -> None:
+        """A heading, kept on the same page as the first ``keep`` inches of what follows."""
         size = 12
-        self._ensure(0.7)
+        self._ensure(0.45 + keep)
         self.y -= 0.08 if self.dirty else 0.0
         put(self.fig, MARGIN_X, self.y, block.text, size=size, weight="bold", va="top")
         self.y -= size * 1.6 / 72
@@ -102,13 +103,23 @@ class Flow:
             self._start()
         self.y -= 0.2
 
+    def _lead(self, block: object) -> float:
+        """Height of the start of ``block`` that must follow its heading on the same page: a
+        whole table when it fits on one page, else a few rows; two lines of text."""
+        if isinstance(block, Table):
+            layout = _TableLayout(block)
+            whole = layout.header_h + layout.row_h * len(block.rows) + (0.3 if block.caption else 0)
+            return whole if whole < self._page_room() - 0.5 else layout.header_h + 3 * layout.row_h
+        if isinstance(block, (Paragraph, Bullets)):
+            return 2 * 9.5 * 1.4 / 72
+        return 0.0
+
     def render(self) -> list[Figure]:
         """All pages of the section, charts included, in reading order."""
         out: list[Figure] = []
         self._start()
-        for block in self.section.blocks:
-            if block.where == "md":
-                continue
+        blocks = [b for b in self.section.blocks if b.where != "md"]
+        for k, block in enumerate(blocks):
             if isinstance(block, Chart):
                 self._close()
                 out += self.pages
@@ -118,7 +129,7 @@ class Flow:
             if self.fig is None:
                 self._start()
             if isinstance(block, Heading):
-                self.heading(block)
+                self.heading(block, self._lead(blocks[k + 1] if k + 1 < len(blocks) else None))
             elif isinstance(block, Paragraph):
                 self.paragraph(block)
             elif isinstance(block, Bullets):

@@ -33,6 +33,8 @@ RC = {
     "axes.spines.right": False,
     "axes.grid": False,
     "pdf.fonttype": 42,
+    # Names come from users (paths, corpus names): a "$" must print as "$", not start math.
+    "text.parse_math": False,
     "svg.fonttype": "none",
 }
 
@@ -45,7 +47,7 @@ SHADE = "#f2f2f2"
 # twelve tokenizers the light tab20 shades follow, then an evenly spaced hue wheel.
 _BASE = [to_hex(c) for c in colormaps["tab10"].colors] + ["#1b1b6e", "#8c6d00"]
 _EXTRA = [to_hex(c) for c in colormaps["tab20"].colors[1::2]]
-_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "p", "h", "*"]
+_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "p", "h", "8"]
 
 
 def palette(n: int) -> list[str]:

@@ -22,7 +22,8 @@ def _chunks(items: list[str], n: int) -> list[list[str]]:
 def _bars_figure(d: ReportData, corpora: list[str], order: list[str], title: str, subtitle: str):
     """One row of panels (one per corpus), tokenizers as horizontal bars, best on top."""
     fig, top = new_page(title, subtitle)
-    notes = [f"Bars: whole corpus; black lines: {ci_level(d)}. Tokenizers are sorted by their mean over the corpora shown."]
+    notes = [f"Bars: whole corpus; black lines: {ci_level(d)}. Tokenizers are sorted by their mean over all corpora; "
+             "panels share one scale so corpora compare too."]
     note_h = footnote(fig, notes, bottom=MARGIN_BOTTOM + 0.2)
     size = 8.5 if len(order) <= 14 else 7
     left = MARGIN_X + label_width([d.label(t) for t in order], size) + 0.15
@@ -34,6 +35,10 @@ def _bars_figure(d: ReportData, corpora: list[str], order: list[str], title: str
     gap = 0.35
     width = (PAGE_W - MARGIN_X - left - gap * (len(corpora) - 1)) / len(corpora)
     y = np.arange(len(order))[::-1]
+    # One x scale for every panel on the page: the longest bar (or CI) sets it.
+    shown = d.rows("bytes_per_token", language="all")
+    shown = shown[shown["corpus"].isin(corpora)]
+    hi = float(np.nanmax(np.fmax(shown["value"].to_numpy(float), shown["ci_high"].to_numpy(float))))
     for k, corpus in enumerate(corpora):
         ax = axes_in(fig, left + k * (width + gap), y0, width, height)
         rows = d.rows("bytes_per_token", corpus, "all").drop_duplicates("tokenizer").set_index("tokenizer")
@@ -44,7 +49,6 @@ def _bars_figure(d: ReportData, corpora: list[str], order: list[str], title: str
         err = xerr(sub)
         if err is not None:
             ax.errorbar(sub["value"], ys, xerr=err, fmt="none", ecolor="black", elinewidth=0.9, capsize=2.5, zorder=3)
-        hi = np.nanmax(np.fmax(sub["value"].to_numpy(float), sub["ci_high"].to_numpy(float)))
         for yy, (_, r) in zip(ys, sub.iterrows()):
             end = r["ci_high"] if np.isfinite(r["ci_high"]) else r["value"]
             ax.text(end + hi * 0.02, yy, fmt.num(r["value"]), va="center", fontsize=size - 0.5)

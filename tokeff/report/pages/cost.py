@@ -45,7 +45,9 @@ def _cell(value: object, column: str, values: pd.Series) -> str:
         return fmt.pct(float(value))  # type: ignore[arg-type]
     if _counts(values):
         return fmt.count(value)
-    return fmt.num(value)
+    big = pd.to_numeric(values, errors="coerce").abs().max()
+    # One style per column: 196,608 next to 3.86×10⁷ would hide which is larger.
+    return fmt.sci(value) if big >= 1e7 else fmt.num(value)
 
 
 def _group_column(cost: pd.DataFrame, key: str) -> str | None:
@@ -91,13 +93,13 @@ def cost_page(d: ReportData) -> Section | None:
     section = Section("cost", "Cost model",
                       subtitle="What each tokenizer's compression means for training and serving a model. Units are "
                                "in the column names; percentages are shares of the model's parameters or FLOPs.")
+    section.blocks.append(Paragraph(
+        "Compute scales with the number of tokens: a tokenizer that needs fewer tokens for the same text trains and "
+        "serves for less, while a larger vocabulary moves parameters into the embedding table.", muted=True))
     group = _group_column(cost, key)
     if group is None:
         section.blocks += _tables(d, cost, key, "Per tokenizer")
     else:
         for value, sub in cost.groupby(group, sort=False):
             section.blocks += _tables(d, sub.drop(columns=group), key, f"{fmt.column_title(group)} {value}")
-    section.blocks.append(Paragraph(
-        "Compute scales with the number of tokens: a tokenizer that needs fewer tokens for the same text trains and "
-        "serves for less, while a larger vocabulary moves parameters into the embedding table.", muted=True))
     return section

@@ -78,24 +78,32 @@ def _labels(d: ReportData, keys: list[tuple[str, str]]) -> list[str]:
     return out
 
 
-def _norm(values: np.ndarray, log: bool) -> Normalize:
-    """Colour scale over the finite values; logarithmic for ratios such as fertility, so one
-    extreme tokenizer (raw bytes at 20 tokens per word) does not wash out the differences."""
+def _norm(values: np.ndarray, metric: str) -> Normalize:
+    """A colour scale anchored at the ideal value, so two close values never look far apart.
+
+    Fertility runs from 1 (one token per word) on a log scale, so one extreme tokenizer (raw
+    bytes at 20 tokens per word) does not wash out the others; rates run from 0 to 1.
+    """
     finite = values[np.isfinite(values)]
     lo = float(finite.min()) if finite.size else 0.0
     hi = float(finite.max()) if finite.size else 1.0
-    if log and lo > 0 and hi > lo:
-        return LogNorm(vmin=lo, vmax=hi)
+    if metric == "fertility" and hi > 0:
+        lo = min(lo, 1.0) if lo > 0 else 1.0
+        return LogNorm(vmin=lo, vmax=max(hi, lo * 2))
+    if 0 <= lo and hi <= 1:
+        return Normalize(vmin=0.0, vmax=1.0)
     return Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1)
 
 
-def _heatmap(ax, values: np.ndarray, chars: np.ndarray, size: float, log: bool) -> None:
+def _heatmap(ax, values: np.ndarray, chars: np.ndarray, size: float, metric: str) -> None:
     # Character-fallback cells are in other units (tokens per character): they get no colour
     # on the scale and do not stretch it.
     scaled = np.where(chars, np.nan, values)
-    norm = _norm(scaled, log)
+    norm = _norm(scaled, metric)
     cmap = colormaps["YlOrRd"].with_extremes(bad="#f0f0f0")
     ax.imshow(np.ma.masked_invalid(scaled), cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
+    # Normalized once for the whole grid (a norm call per cell is slow on big grids).
+    shade = np.ma.filled(norm(np.ma.masked_invalid(scaled)), 0.0)
     for (i, j), v in np.ndenumerate(values):
         if not math.isfinite(v):
             ax.text(j, i, "–", ha="center", va="center", fontsize=size, color="#888888")
@@ -105,7 +113,7 @@ def _heatmap(ax, values: np.ndarray, chars: np.ndarray, size: float, log: bool) 
                                    edgecolor="#cdd5e1", lw=0))
             ax.text(j, i, fmt.num(v) + DAGGER, ha="center", va="center", fontsize=size, color="#333333")
             continue
-        dark = norm(v) > 0.62
+        dark = shade[i, j] > 0.62
         ax.text(j, i, fmt.num(v), ha="center", va="center", fontsize=size, color="white" if dark else "black")
     ax.set_xticks(np.arange(values.shape[1] + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(values.shape[0] + 1) - 0.5, minor=True)
@@ -139,7 +147,7 @@ def _figure(d: ReportData, metrics: list[str], keys: list[tuple[str, str]], cols
     for k, metric in enumerate(metrics):
         values, chars = _grid(d, metric, keys, cols)
         ax = axes_in(fig, left + k * (width + gap), y0, width, height)
-        _heatmap(ax, values, chars, size, log=metric == "fertility")
+        _heatmap(ax, values, chars, size, metric)
         ax.set_xticks(range(m))
         ax.set_xticklabels(col_labels, rotation=40, ha="left", rotation_mode="anchor", fontsize=7.5)
         ax.xaxis.tick_top()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from .. import fmt
 from ..blocks import Heading, Paragraph, Section, Table
@@ -25,24 +24,6 @@ def _languages(langs: list[str]) -> str:
     shown = ", ".join(langs[:MAX_LANGS_SHOWN])
     more = f", … ({len(langs)} in all)" if len(langs) > MAX_LANGS_SHOWN else ""
     return shown + more
-
-
-def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
-    """Nested settings as ``a.b = value`` pairs (dicts nest; lists are joined)."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
-    elif isinstance(value, (list, tuple)):
-        out.append((prefix, ", ".join(str(v) for v in value) or "–"))
-    elif isinstance(value, float):
-        out.append((prefix, fmt.num(value, 4)))
-    else:
-        out.append((prefix, "–" if value is None else str(value)))
-
-
-def _pairs_line(pairs: list[tuple[str, str]]) -> str:
-    """``a = 1  ·  b = x``: settings read as one wrapped line instead of a tall table."""
-    return "  ·  ".join(f"{k} = {v}" for k, v in pairs)
 
 
 def corpora_table(d: ReportData) -> Table | None:
@@ -91,14 +72,13 @@ def details_blocks(d: ReportData) -> list:
     if dropped:
         lines.append("Dropped: " + "; ".join(
             ", ".join(f"{k} {v}" for k, v in x.items()) if isinstance(x, dict) else str(x) for x in dropped) + ".")
-    settings: list[tuple[str, str]] = []
-    _flatten("", run.get("settings") or {}, settings)
+    settings = fmt.setting_pairs(run.get("settings") or {})
     if settings:
-        lines.append("Settings: " + _pairs_line(settings))
+        lines.append("Settings: " + fmt.pairs_line(settings))
     versions = [(str(k), str(v)) for k, v in (run.get("versions") or {}).items()]
     if versions:
-        lines.append("Versions: " + _pairs_line(versions))
-    return [Heading("Run details")] + [Paragraph(line) for line in lines] if lines else []
+        lines.append("Versions: " + fmt.pairs_line(versions))
+    return [Paragraph(line) for line in lines]
 
 
 def title_page(d: ReportData, details: bool = True) -> Section:
@@ -126,8 +106,8 @@ def title_page(d: ReportData, details: bool = True) -> Section:
         blocks += [Heading("Corpora"), corpora]
         blocks += [Paragraph(text, muted=True) for text in corpus_descriptions(d)]
     blocks += [Heading("Tokenizers"), tokenizers_table(d)]
-    if details:
-        blocks += details_blocks(d)
+    if details and details_blocks(d):
+        blocks += [Heading("Run details")] + details_blocks(d)
     elif details_blocks(d):
         blocks.append(Paragraph("Skipped tokenizers, settings and versions: see Run details on the last page.",
                                 muted=True))

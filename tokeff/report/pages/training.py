@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-
+from .. import fmt
 from ..blocks import Chart, Heading, Paragraph, Section, Table
 from ..canvas import axes_in, footnote, new_page
 from ..charts import legend_right, legend_width, light_grid, set_log_axis
 from ..data import ReportData
 from ..findings import ci_level
 from ..style import MARGIN_BOTTOM, MARGIN_X, PAGE_W
-from .title import _flatten
 
 WHY_BPB = (
     "Why only bits per byte compares across tokenizers: a model's loss is measured per token, and a tokenizer with "
@@ -78,7 +77,7 @@ def _curves_figure(d: ReportData, curves: pd.DataFrame, tokenizers: list[str]):
 
 
 def _results_table(d: ReportData, corpus: str) -> Table | None:
-    cols = [m for m in ("bits_per_byte", "token_perplexity", "word_perplexity", "train_flops",
+    cols = [m for m in ("bits_per_byte", "unigram_bits_per_byte", "token_perplexity", "word_perplexity", "train_flops",
                         "train_tokens_seen", "train_bytes_seen", "achieved_flops_per_second")
             if not d.rows(m, corpus, "all").empty]
     if "bits_per_byte" not in cols:
@@ -104,7 +103,7 @@ def training_page(d: ReportData) -> Section | None:
     corpora = d.corpora_with("bits_per_byte")
     if not has_curves and not corpora:
         return None
-    section = Section("training", "Training: final results")
+    section = Section("training", "Training", pdf_title="Training: final results")
     if has_curves:
         tokenizers = d.ordered(set(curves["tokenizer"].astype(str)))
         section.blocks.append(Chart(_curves_figure(d, curves, tokenizers), "fig_training.png",
@@ -114,9 +113,11 @@ def training_page(d: ReportData) -> Section | None:
         if table:
             section.blocks.append(table)
     section.blocks.append(Paragraph(WHY_BPB))
-    settings: list[tuple[str, str]] = []
-    _flatten("", d.training(), settings)
+    if d.has("unigram_bits_per_byte"):
+        section.blocks.append(Paragraph(
+            "The unigram baseline is the bits per byte of a model that only knows how often each token occurs; a "
+            "trained model should be well below it.", muted=True))
+    settings = fmt.setting_pairs(d.training())
     if settings:
-        section.blocks += [Heading("Training settings"),
-                           Table(["setting", "value"], [[k, v] for k, v in settings], align=["l", "l"])]
+        section.blocks += [Heading("Training settings"), Paragraph(fmt.pairs_line(settings))]
     return section
