@@ -27,7 +27,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tokeff.lm import LOSS_FN, GPT, PRESETS, TrainConfig, resolve_device, train_lm  # noqa: E402
-from tokeff.lm.train import _fused_adamw  # noqa: E402  (the same optimizer settings)
+from tokeff.lm.train import fused_adamw  # noqa: E402  (the same optimizer settings)
 
 
 class RandomTokenizer:
@@ -61,7 +61,7 @@ def bare_loop(model: str, vocab: int, steps: int, tc: TrainConfig, device: torch
     """tokens/s of the plainest loop over the same model, batch shape and optimizer."""
     cfg = PRESETS[model]
     net = GPT(cfg, vocab).to(device)
-    opt = torch.optim.AdamW(net.parameters(), lr=tc.lr, betas=tc.betas, weight_decay=tc.weight_decay, fused=_fused_adamw(device))  # fmt: skip
+    opt = torch.optim.AdamW(net.parameters(), lr=tc.lr, betas=tc.betas, weight_decay=tc.weight_decay, fused=fused_adamw(device))
     g = torch.Generator().manual_seed(0)
     data = torch.randint(0, vocab, (steps, tc.batch_size, cfg.context + 1), generator=g).to(device)
     t = time.perf_counter()
@@ -99,12 +99,12 @@ def main() -> None:
     bare, ours, ours_compiled = [], [], []
     for r in range(args.repeats):
         bare.append(bare_loop(args.model, args.vocab, args.steps, tc, device))
-        res = train_lm(tok, texts, texts[:1], model=args.model, budget=f"steps={args.steps}", eval_every=args.steps, progress=False, device=device)  # fmt: skip
+        res = train_lm(tok, texts, texts[:1], model=args.model, budget=f"steps={args.steps}", eval_every=args.steps, progress=False, device=device)
         ours.append(res.train_tokens_seen / res.wall_seconds)
         if args.compile:
-            res = train_lm(tok, texts, texts[:1], model=args.model, budget=f"steps={args.steps}", eval_every=args.steps, progress=False, device=device, compile=True)  # fmt: skip
+            res = train_lm(tok, texts, texts[:1], model=args.model, budget=f"steps={args.steps}", eval_every=args.steps, progress=False, device=device, compile=True)
             ours_compiled.append(res.train_tokens_seen / res.wall_seconds)
-        print(f"  repeat {r + 1}: bare {bare[-1]:,.0f} tok/s, tokeff {ours[-1]:,.0f} tok/s" + (f", tokeff+compile {ours_compiled[-1]:,.0f} tok/s" if ours_compiled else ""))  # fmt: skip
+        print(f"  repeat {r + 1}: bare {bare[-1]:,.0f} tok/s, tokeff {ours[-1]:,.0f} tok/s" + (f", tokeff+compile {ours_compiled[-1]:,.0f} tok/s" if ours_compiled else ""))
 
     print(f"peak fp32 matmul: {peak / 1e9:.1f} GFLOP/s")
     for name, runs in [("bare PyTorch", bare), ("tokeff", ours), ("tokeff+compile", ours_compiled)]:

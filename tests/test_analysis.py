@@ -208,3 +208,9 @@ def test_real_efficiencies_match_tokenization_scorer_on_the_same_streams(real):
         assert _get(m.metrics, "renyi_efficiency", tok, "eng").value == pytest.approx(theirs, rel=1e-9)
         theirs = tokenization_scorer.score(lines, metric="shannon", vocab=tok.vocab_size)
         assert _get(m.metrics, "shannon_efficiency", tok, "eng").value == pytest.approx(theirs, rel=1e-9)
+
+
+def test_progress_bar_and_workers_together(capsys):
+    m = measure([_mixed_corpus(40)], TOKENIZERS[:1], settings=SMALL_CHUNKS, workers=2, progress=True)
+    assert len(m.metrics) > 0
+    assert "measuring" in capsys.readouterr().err

@@ -33,7 +33,7 @@ def test_same_seed_same_numbers_and_rows() -> None:
                                           "train_tokens_seen", "achieved_flops_per_second")} == {
         "token_perplexity": "per token", "word_perplexity": "per word", "train_flops": "FLOPs",
         "train_bytes_seen": "bytes", "train_tokens_seen": "tokens", "achieved_flops_per_second": "FLOP/s",
-    }  # fmt: skip
+    }
     assert a.steps == 12 and a.train_tokens_seen == 12 * 4 * 32
     assert a.train_flops == a.train_tokens_seen * MICRO.flops_per_token(257)
     assert list(a.curve.columns) == ["step", "tokens_seen", "bytes_seen", "flops", "wall_seconds", "bits_per_byte"]
@@ -83,7 +83,7 @@ def test_vocab_above_uint16() -> None:
     stream = pack(tok.encode_batch(["ab"]), sep_id=tok.vocab_size)
     assert stream.dtype == np.uint32 and stream.tolist() == [70_000, 69_999 - 97, 69_999 - 98]
     r = train_lm(tok, TEXTS[:20], TEXTS[:2], model=MICRO, budget="steps=2", progress=False, device="cpu",
-                 train_config=TrainConfig(batch_size=2))  # fmt: skip
+                 train_config=TrainConfig(batch_size=2))
     assert r.vocab_size == 70_000 and math.isfinite(r.bits_per_byte)
     # an untrained model is close to uniform over the 70,001 ids
     assert r.bits_per_byte == pytest.approx(math.log2(70_001) * r.eval_tokens / r.eval_bytes, rel=0.05)
@@ -121,8 +121,8 @@ def test_real_text_beats_unigram(shared_dir) -> None:
     """A few seconds of training on Tiny Shakespeare already beat a unigram model of bytes."""
     text = (shared_dir / "corpora" / "tinyshakespeare" / "input.txt").read_text(encoding="utf-8")
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
-    train, held_out = paragraphs[:-40], paragraphs[-40:]
-    r = train_lm(BytesTokenizer(), train, held_out, model="tiny", budget="steps=40", progress=False, device="cpu")
+    train, held_out = paragraphs[:-100], paragraphs[-100:]  # ~8 KB held out
+    r = train_lm(BytesTokenizer(), train, held_out, model="tiny", budget="steps=50", progress=False, device="cpu")
     assert r.eval_bytes == sum(len(p.encode()) for p in held_out)
     assert r.bits_per_byte < r.unigram_bits_per_byte - 0.3
     assert r.curve["bits_per_byte"].iloc[-1] < r.curve["bits_per_byte"].iloc[0]

@@ -138,6 +138,11 @@ _JOB: dict[str, Any] = {}
 
 def _worker(corpus_index: int, shard: int, shards: int) -> dict[str, dict[str, Any]]:
     counter = _JOB["counter"]
+    # one process per core is the parallelism here: the tiktoken adapter's batch thread pool
+    # would only oversubscribe the cores (HF's is turned off through TOKENIZERS_PARALLELISM)
+    from .adapters import tiktoken_
+
+    tiktoken_._THREADS = 1
 
     def on_bytes(n: int) -> None:
         with counter.get_lock():

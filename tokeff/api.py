@@ -76,12 +76,37 @@ def as_corpora(corpora: Iterable[str | Corpus], **corpus_options) -> list[Corpus
     return out
 
 
+def _has_document(corpus: Corpus, split: str) -> bool:
+    docs = corpus.documents(split)
+    try:
+        return next(docs, None) is not None
+    finally:
+        docs.close()  # stop reading (and close the file) at the first document
+
+
+def check_splits(corpora: Sequence[Corpus], *, need_train: bool) -> None:
+    """Fail with one line when a corpus has no eval document (nothing would be measured) or,
+    when something learns from the train split, when no corpus has a train document."""
+    for c in corpora:
+        if not _has_document(c, "eval"):
+            n = sum(1 for _ in c.documents("all"))
+            raise TokeffError(f"corpus {c.name!r} has no document in the eval split ({n} document{'' if n == 1 else 's'} "
+                              "in all; tokeff measures on a deterministic 20% of documents); give it more documents "
+                              "(blank-line-separated blocks, or --lines for one per line)")
+    if need_train and not any(_has_document(c, "train") for c in corpora):
+        raise TokeffError("no corpus has a document in the train split (the other 80%), so nothing can be trained; "
+                          "give more documents, or drop --train and the train: tokenizers")
+
+
 def load_all(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], *,
-             note: Note = _print_note, **corpus_options) -> Loaded:
-    """Load corpora, then tokenizers; tokenizers unavailable here are skipped with a note."""
+             note: Note = _print_note, need_train: bool = False, **corpus_options) -> Loaded:
+    """Load corpora, then tokenizers; tokenizers unavailable here are skipped with a note.
+    ``need_train``: something besides trained tokenizers (the LM) learns from the train split."""
+    tokenizers = list(tokenizers)
     cs = as_corpora(corpora, **corpus_options)
     if not cs:
         raise TokeffError("no corpus to analyse; name one with --corpus (try: default)")
+    check_splits(cs, need_train=need_train or any(isinstance(t, str) and is_trained_spec(t) for t in tokenizers))
     toks: list[Tokenizer] = []
     skipped: list[dict[str, str]] = []
     for t in tokenizers:
@@ -184,7 +209,11 @@ def analyze(
 
     started = time.time()
     tokenizers = list(tokenizers)
-    loaded = load_all(tokenizers, corpora, note=note, **corpus_options)
+    if train:
+        from .training import check_training_options
+
+        check_training_options(budget, model)
+    loaded = load_all(tokenizers, corpora, note=note, need_train=train, **corpus_options)
     folder = Path(out) if out is not None else None
     settings = MetricSettings(baseline=baseline, bootstrap_replicates=bootstrap, seed=seed)
     run: dict[str, object] = {
@@ -210,7 +239,7 @@ def analyze(
         save_trained_tokenizers(loaded.tokenizers, folder)
         results.write_csv(folder / results.METRICS_FILE, metrics)
         if len(measurement.token_lengths):
-            results.write_csv(folder / "token_lengths.csv", measurement.token_lengths)
+            results.write_csv(folder / results.TOKEN_LENGTHS_FILE, measurement.token_lengths)
         run["dropped"] = [_jsonable(d) for d in measurement.dropped]
         run["wall_seconds"] = round(time.time() - started, 3)
         results.write_json(folder / results.RUN_FILE, run)
@@ -296,6 +325,11 @@ def sweep(
         raise TokeffError("no vocabulary sizes given; pass e.g. --vocab 1024,4096,16384")
     corpus_options = {k: options.pop(k) for k in ("lines", "errors", "languages") if k in options}
     cs = as_corpora(corpora, **corpus_options)
+    check_splits(cs, need_train=True)
+    if options.get("train"):
+        from .training import check_training_options
+
+        check_training_options(options.get("budget"), options.get("model", "tiny"))
     largest = max(vocab_sizes)
     note(f"training tokeff BPE to {largest} on the train split of {', '.join(c.name for c in cs)}")
     model = train_bpe(train_texts(cs), largest, pattern=pattern, progress=progress)

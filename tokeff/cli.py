@@ -29,6 +29,9 @@ corpus specs:
 tokenizer specs:
   bytes | chars          UTF-8 bytes (the baseline) | Unicode code points
   tiktoken:NAME          gpt2, r50k_base, p50k_base, cl100k_base, o200k_base (TIKTOKEN_CACHE_DIR offline)
+  tiktoken:PATH.tiktoken[@PATTERN]
+                         a tiktoken ranks file (e.g. from `tokeff train-bpe --format tiktoken`),
+                         pre-split with PATTERN: cl100k (default), gpt2, o200k
   hf:NAME_OR_PATH        a tokenizer.json, a folder (tokenizer.json or vocab.json+merges.txt), a hub name
   spm:PATH.model         a SentencePiece model
   tokeff:PATH.json       a model saved by `tokeff train-bpe`

@@ -32,6 +32,13 @@ METRICS_FILE = "metrics.csv"
 RUN_FILE = "run.json"
 CURVES_FILE = "curves.csv"
 COST_FILE = "cost.csv"
+TOKEN_LENGTHS_FILE = "token_lengths.csv"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def tidy(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -49,6 +56,8 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
+        # mkstemp makes the file private (0600); results are meant to be shared like any file.
+        os.chmod(tmp, 0o666 & ~_umask())
         write(Path(tmp))
         os.replace(tmp, path)
     except BaseException:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import results
 from .corpus import Corpus
+from .errors import TokeffError
 
 #: Tokenizers with more ids than this get no LM: the embedding would dwarf the model
 #: (``chars`` has all of Unicode, 1,114,112 ids).
@@ -42,6 +43,23 @@ def lm_texts(corpora: Sequence[Corpus], eval_bytes_per_corpus: int = EVAL_BYTES_
             evals.append(t)
             used += n
     return train, evals
+
+
+def check_training_options(budget: str | None, model: str) -> None:
+    """Fail with one line, before any work, on a budget or model preset the LM loop would refuse
+    (it would otherwise only find out after the measurement pass)."""
+    from .lm.budget import Budget
+    from .lm.model import model_config
+
+    if budget is not None:
+        try:
+            Budget.parse(budget)
+        except ValueError as e:
+            raise TokeffError(f"--budget {budget}: {e}; e.g. --budget steps=200") from None
+    try:
+        model_config(model)
+    except ValueError as e:
+        raise TokeffError(f"--model-size {model}: {e}") from None
 
 
 def _slug(name: str) -> str:

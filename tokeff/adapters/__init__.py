@@ -7,6 +7,9 @@ spec                       tokenizer
 ``bytes``                  UTF-8 bytes (the baseline: 1 byte per token)
 ``chars``                  Unicode code points
 ``tiktoken:NAME``          a tiktoken encoding (``gpt2``, ``cl100k_base``, ``o200k_base``...)
+``tiktoken:PATH.tiktoken`` a tiktoken ranks file (e.g. from ``train-bpe --format tiktoken``),
+                           pre-split like cl100k; ``PATH.tiktoken@gpt2`` (``@cl100k``, ``@o200k``)
+                           chooses the pattern
 ``hf:NAME_OR_PATH``        HF ``tokenizers``: a ``tokenizer.json``, a folder, or a hub name
 ``spm:PATH.model``         a SentencePiece model
 ``tokeff:PATH.json``       a model saved by tokeff's own BPE trainer
@@ -25,7 +28,7 @@ from .simple import BytesTokenizer, CharsTokenizer
 
 __all__ = ["Tokenizer", "load_tokenizer", "is_trained_spec", "SPEC_HELP"]
 
-SPEC_HELP = "bytes, chars, tiktoken:NAME, hf:NAME_OR_PATH, spm:PATH.model, tokeff:PATH.json, train:KIND:VOCAB"
+SPEC_HELP = "bytes, chars, tiktoken:NAME, tiktoken:PATH.tiktoken[@PATTERN], hf:NAME_OR_PATH, spm:PATH.model, tokeff:PATH.json, train:KIND:VOCAB"
 
 
 def is_trained_spec(spec: str) -> bool:

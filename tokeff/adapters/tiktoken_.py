@@ -1,14 +1,23 @@
-"""tiktoken encodings (OpenAI's byte-level BPE): ``tiktoken:NAME``.
+"""tiktoken encodings (OpenAI's byte-level BPE): ``tiktoken:NAME`` and ``tiktoken:PATH.tiktoken[@PATTERN]``.
 
 NAME is an encoding (``gpt2``, ``r50k_base``, ``p50k_base``, ``cl100k_base``, ``o200k_base``) or a
 model name tiktoken knows (``gpt-4o``). tiktoken downloads encoding files on first use and caches
 them in ``TIKTOKEN_CACHE_DIR``; offline, an uncached encoding is reported as unavailable.
+
+PATH.tiktoken is a ranks file (one ``base64(token) rank`` per line, as tiktoken ships them and as
+``python -m tokeff train-bpe --format tiktoken`` writes them). A ranks file holds no pre-split
+regex, so one is chosen: the cl100k pattern by default, or ``@gpt2``, ``@cl100k``, ``@o200k``
+(the presets of :mod:`tokeff.bpe.patterns`). It must match the pattern the ranks were trained
+with, or the same ranks split text differently.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 from ..errors import TokenizerError, TokenizerUnavailable
 from .base import Tokenizer
@@ -40,15 +49,93 @@ def _get_encoding(name: str):
         ) from None
 
 
+#: Pre-split pattern of a ranks file loaded without ``@PATTERN``.
+DEFAULT_FILE_PATTERN = "cl100k"
+_PATTERN_SUFFIX = re.compile(r"(?P<path>.+)@(?P<pattern>\w+)")
+
+
+def parse_file_spec(arg: str) -> tuple[Path, str] | None:
+    """``"m.tiktoken@gpt2"`` -> ``(Path("m.tiktoken"), "gpt2")``; ``None`` when ``arg`` names no
+    ranks file (it is then an encoding or model name)."""
+    import tiktoken
+
+    if arg in tiktoken.list_encoding_names():  # an encoding name wins over a file of that name
+        return None
+    m = _PATTERN_SUFFIX.fullmatch(arg)
+    path, pattern = (m["path"], m["pattern"]) if m else (arg, DEFAULT_FILE_PATTERN)
+    if not (path.endswith(".tiktoken") or Path(path).is_file()):
+        return None
+    return Path(path), pattern
+
+
+@contextmanager
+def _no_tiktoken_cache() -> Iterator[None]:
+    """tiktoken copies any file it loads into its cache under a key made from the *path*, so a
+    ranks file retrained in place would be read stale ever after (and a read-only cache folder
+    makes loading fail): a local file is read directly instead."""
+    saved = os.environ.get("TIKTOKEN_CACHE_DIR")
+    os.environ["TIKTOKEN_CACHE_DIR"] = ""  # tiktoken: empty means "no cache"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("TIKTOKEN_CACHE_DIR", None)
+        else:
+            os.environ["TIKTOKEN_CACHE_DIR"] = saved
+
+
+def _encoding_from_file(path: Path, pattern: str):
+    """A ``tiktoken.Encoding`` from a ranks file and a preset pattern name."""
+    import tiktoken
+    import tiktoken.load
+
+    from ..bpe.patterns import PRESETS
+
+    spec = f"tiktoken:{path}@{pattern}"
+    if pattern not in PRESETS:
+        raise TokenizerError(f"{spec}: unknown pre-split pattern {pattern!r}; use one of {', '.join(PRESETS)}")
+    if not path.is_file():
+        raise TokenizerError(f"tiktoken:{path}: no such file; give a ranks file, e.g. one written by "
+                             "`python -m tokeff train-bpe --format tiktoken`")
+    try:
+        with _no_tiktoken_cache():
+            ranks = tiktoken.load.load_tiktoken_bpe(str(path))
+    except Exception as e:  # binascii.Error, ValueError, UnicodeError...: all mean "not a ranks file"
+        raise TokenizerError(f"tiktoken:{path}: not a valid tiktoken ranks file ({_first_line(e)}); "
+                             "expected one 'base64-token rank' pair per line") from None
+    # Without every single byte some text has no encoding at all (tiktoken's core would panic).
+    missing = sum(bytes([b]) not in ranks for b in range(256))
+    if missing:
+        raise TokenizerError(f"tiktoken:{path}: not a byte-level ranks file ({missing} of the 256 single "
+                             "bytes have no rank); give a complete ranks file")
+    if len(set(ranks.values())) != len(ranks):
+        raise TokenizerError(f"tiktoken:{path}: two tokens share a rank; give a valid ranks file")
+    try:
+        return tiktoken.Encoding(name=path.stem, pat_str=PRESETS[pattern], mergeable_ranks=ranks, special_tokens={})
+    except Exception as e:
+        raise TokenizerError(f"tiktoken:{path}: tiktoken cannot build an encoding from it ({_first_line(e)})") from None
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    return text.splitlines()[0][:120]
+
+
 class TiktokenTokenizer(Tokenizer):
     family = "tiktoken"
 
     def __init__(self, encoding_name: str) -> None:
         self._encoding_name = encoding_name
-        self._enc = _get_encoding(encoding_name)
         self.name = f"tiktoken:{encoding_name}"
+        file_spec = parse_file_spec(encoding_name)
+        if file_spec is not None:
+            path, pattern = file_spec
+            self._enc = _encoding_from_file(path, pattern)
+            self.source = f"tiktoken ranks file {path} ({pattern} pre-split)"
+        else:
+            self._enc = _get_encoding(encoding_name)
+            self.source = f"tiktoken encoding {self._enc.name}"
         self.vocab_size = self._enc.n_vocab
-        self.source = f"tiktoken encoding {self._enc.name}"
 
     def encode(self, text: str) -> list[int]:
         # encode_ordinary: special-token strings in the text are plain text, never specials.

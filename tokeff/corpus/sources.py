@@ -5,6 +5,14 @@ binary) so a user's mistake fails at once with one line, and re-checks while str
 UTF-8 is reported with its byte offset, a NUL byte anywhere means a binary file). Lines are read
 as bytes and decoded one at a time: memory stays flat in corpus size, and CRLF files read the
 same as LF files.
+
+Memory stays flat in *line* length too: ``.txt`` corpora are read in pieces of about
+:data:`MAX_DOCUMENT_BYTES` (at most twice that), and a document (a line, or a block) longer than
+that is cut into several, just before a run of spaces or tabs (else between two characters), where the
+pre-tokenizers of byte-level BPEs split anyway. The first piece keeps the document's id
+(``file.txt:LINE``), later ones add ``~K``; each piece is a document of its own in the splits and
+the bootstrap, so a one-line file of gigabytes is measured like the many documents it holds.
+JSON lines and parallel corpora keep whole lines (a record or an aligned sentence is one unit).
 """
 
 from __future__ import annotations
@@ -37,42 +45,100 @@ def check_text_file(path: Path) -> None:
         raise CorpusError(f"{path}: looks like a binary file (it contains NUL bytes); give a UTF-8 text file")
 
 
+#: Longest document a ``.txt`` corpus yields, in UTF-8 bytes; longer lines and blocks are cut.
+MAX_DOCUMENT_BYTES = 1 << 20
+
+
+def _decode(path: Path, raw: bytes, lineno: int, offset: int, errors: str) -> str:
+    """``raw`` (which starts at byte ``offset`` of the file) as text, or one line saying why not."""
+    if b"\x00" in raw:
+        raise CorpusError(f"{path}: NUL byte on line {lineno}: looks binary; give a UTF-8 text file")
+    try:
+        return raw.decode("utf-8", errors=errors)
+    except UnicodeDecodeError as e:
+        raise CorpusError(
+            f"{path}: invalid UTF-8 at byte offset {offset + e.start} (line {lineno}); "
+            "re-encode the file as UTF-8 or pass --errors replace"
+        ) from None
+
+
 def read_lines(path: Path, errors: str = DEFAULT_ERRORS) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, text)`` from a UTF-8 file, 1-based, without the line ending."""
     offset = 0
     with path.open("rb") as f:
         for lineno, raw in enumerate(f, 1):
-            if b"\x00" in raw:
-                raise CorpusError(f"{path}: NUL byte on line {lineno}: looks binary; give a UTF-8 text file")
-            try:
-                text = raw.decode("utf-8", errors=errors)
-            except UnicodeDecodeError as e:
-                raise CorpusError(
-                    f"{path}: invalid UTF-8 at byte offset {offset + e.start} (line {lineno}); "
-                    "re-encode the file as UTF-8 or pass --errors replace"
-                ) from None
+            text = _decode(path, raw, lineno, offset, errors)
             offset += len(raw)
             yield lineno, text.rstrip("\r\n")
 
 
-def _text_file_documents(path: Path, *, lines: bool, language: str, errors: str, id_prefix: str) -> Iterator[Document]:
+def _cut(data: bytes) -> int:
+    """Where to cut an overlong piece of a line: before its last run of spaces/tabs (the space
+    then starts the next piece, as the GPT-2/cl100k pre-splits attach it to the next word), else
+    before its last character (never inside a UTF-8 sequence)."""
+    i = max(data.rfind(b" "), data.rfind(b"\t"))
+    while i > 0 and data[i - 1] in b" \t":
+        i -= 1
+    if i > 0:
+        return i
+    i = len(data) - 1
+    while i > 0 and data[i] & 0xC0 == 0x80:  # a continuation byte: back up to its lead byte
+        i -= 1
+    return i if i > 0 else len(data)
+
+
+def read_line_pieces(path: Path, errors: str = DEFAULT_ERRORS,
+                     max_bytes: int = MAX_DOCUMENT_BYTES) -> Iterator[tuple[int, int, str, bool]]:
+    """Yield ``(line_number, piece, text, line_ends)``: like :func:`read_lines`, but a line longer
+    than ``max_bytes`` comes in pieces (``piece`` 0, 1, ...; ``line_ends`` on the last), so no
+    line is ever held whole. Pieces join back to the line exactly."""
+    offset, lineno, piece, head = 0, 1, 0, b""
+    with path.open("rb") as f:
+        while True:
+            raw = f.readline(max_bytes)
+            data = head + raw
+            if not data:
+                return
+            if raw.endswith(b"\n") or len(raw) < max_bytes:  # the line ends here (or the file does)
+                yield lineno, piece, _decode(path, data, lineno, offset, errors).rstrip("\r\n"), True
+                offset += len(data)
+                lineno, piece, head = lineno + 1, 0, b""
+                continue
+            cut = _cut(data)
+            yield lineno, piece, _decode(path, data[:cut], lineno, offset, errors), False
+            offset += cut
+            piece, head = piece + 1, data[cut:]
+
+
+def _doc_id(prefix: str, lineno: int, piece: int) -> str:
+    return f"{prefix}:{lineno}" + (f"~{piece}" if piece else "")
+
+
+def _text_file_documents(path: Path, *, lines: bool, language: str, errors: str, id_prefix: str,
+                         max_bytes: int = MAX_DOCUMENT_BYTES) -> Iterator[Document]:
+    pieces = read_line_pieces(path, errors, max_bytes)
     if lines:
-        for lineno, text in read_lines(path, errors):
+        for lineno, piece, text, _ in pieces:
             if text.strip():
-                yield Document(text, language, f"{id_prefix}:{lineno}")
+                yield Document(text, language, _doc_id(id_prefix, lineno, piece))
         return
     block: list[str] = []
-    start = 0
-    for lineno, text in read_lines(path, errors):
-        if text.strip():
-            if not block:
-                start = lineno
-            block.append(text)
-        elif block:
-            yield Document("\n".join(block), language, f"{id_prefix}:{start}")
-            block = []
+    size, start = 0, ""
+    for lineno, piece, text, line_ends in pieces:
+        if piece == 0 and line_ends and not text.strip():  # a blank line ends the block
+            if block:
+                yield Document("\n".join(block), language, start)
+            block, size = [], 0
+            continue
+        if not block:
+            start = _doc_id(id_prefix, lineno, piece)
+        block.append(text)
+        size += len(text)  # characters: a cheap stand-in for bytes, at most 4x off
+        if not line_ends or size >= max_bytes:  # an overlong line or block: cut the document here
+            yield Document("\n".join(block), language, start)
+            block, size = [], 0
     if block:
-        yield Document("\n".join(block), language, f"{id_prefix}:{start}")
+        yield Document("\n".join(block), language, start)
 
 
 def text_file_corpus(path: str | Path, *, lines: bool = False, language: str = "und",

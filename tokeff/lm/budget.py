@@ -15,7 +15,8 @@ steps=S     optimizer steps                     S
 context d_model + 6 d_model V``), ``tokens_per_step = batch_size * context`` and
 ``bytes_per_token`` is the training stream's UTF-8 bytes divided by its tokens. Steps are
 rounded to the nearest whole step (at least one), so the compute actually spent can differ from
-the budget by half a step; results report the FLOPs actually spent.
+the budget by half a step: under 1% from 50 steps on, but a budget that buys a large vocabulary
+only a step or two is met only roughly. Results report the FLOPs actually spent.
 
 Under equal FLOPs a tokenizer that compresses better sees more text for the same compute --
 that is the point of the comparison -- while a bigger vocabulary pays for its larger output

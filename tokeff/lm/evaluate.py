@@ -27,7 +27,9 @@ Texts longer than the context are scored with windows of ``context`` tokens that
 ``stride`` tokens; each window scores only the targets no earlier window scored, so every
 token is predicted exactly once. ``stride = context`` (the default) is plain chunking: each
 chunk starts with no context from the chunk before. A smaller stride gives each prediction at
-least ``context - stride`` tokens of context, at ``context / stride`` times the compute.
+least ``context - stride`` tokens of context, at ``context / stride`` times the compute. A
+text's last window always starts ``context`` tokens before its end (or at its start), so the
+tail is never predicted from less context than the text offers.
 """
 
 from __future__ import annotations
@@ -101,10 +103,11 @@ def eval_windows(
         n = len(seq) - 1  # targets are seq[1..n]
         start, scored = 0, 0  # scored: targets seq[1..scored] are done
         while scored < n:
-            end = min(start + context, n)  # inputs seq[start:end], targets seq[start+1:end+1]
-            inputs = seq[start:end]
-            targets = seq[start + 1 : end + 1].copy()
-            targets[: scored - start] = IGNORE_INDEX  # already scored by an earlier window
+            end = min(start + context, n)
+            first = max(0, end - context)  # a text's last window reaches back to fill the context
+            inputs = seq[first:end]  # targets are the next tokens, seq[first + 1 : end + 1]
+            targets = seq[first + 1 : end + 1].copy()
+            targets[: scored - first] = IGNORE_INDEX  # already scored by an earlier window
             windows.append((inputs, targets))
             scored = end
             start += stride

@@ -105,7 +105,7 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return dev
 
 
-def _fused_adamw(dev: torch.device) -> bool:
+def fused_adamw(dev: torch.device) -> bool:
     """One AdamW kernel for all parameters instead of one per tensor: on CUDA, and on CPU from
     torch 2.4 (where it first exists)."""
     return dev.type == "cuda" or (dev.type == "cpu" and torch.__version__ >= (2, 4))
@@ -288,7 +288,7 @@ def train_lm(
         [{"params": decay, "weight_decay": tc.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=tc.lr,
         betas=tc.betas,
-        fused=_fused_adamw(dev),
+        fused=fused_adamw(dev),
     )
     forward = torch.compile(net) if compile else net
     rows_per_micro = max(1, min(tc.batch_size, MAX_TRAIN_LOGITS // (cfg.context * n_ids)))
@@ -304,7 +304,7 @@ def train_lm(
     fingerprint = {
         "tokenizer": tokenizer.name, "vocab_size": n_ids, "stream_tokens": len(stream), "model": cfg.to_dict(),
         "train_config": asdict(tc), "budget": str(budget), "seed": seed, "steps": steps,
-    }  # fmt: skip
+    }
     ckpt_path = Path(checkpoint_dir) / CHECKPOINT_FILE if checkpoint_dir is not None else None
     start, wall, eval_seconds, curve = 0, 0.0, 0.0, []
     if resume and ckpt_path is not None and ckpt_path.exists():
@@ -329,7 +329,7 @@ def train_lm(
                 "rng_cpu": torch.get_rng_state(),
                 "rng_cuda": torch.cuda.get_rng_state_all() if dev.type == "cuda" else None,
                 "wall_seconds": wall, "eval_seconds": eval_seconds, "curve": curve,
-            },  # fmt: skip
+            },
             tmp,
         )
         os.replace(tmp, ckpt_path)  # never leave a half-written checkpoint behind
@@ -340,7 +340,7 @@ def train_lm(
     bar = tqdm(
         total=steps, initial=start, disable=not progress, unit="tok", unit_scale=tokens_per_step,
         desc=f"train {tokenizer.name}", leave=False,
-    )  # fmt: skip
+    )
     tick = time.perf_counter()
     for step in range(start, last_step):
         lr = lr_at(step, steps, tc)
@@ -372,7 +372,7 @@ def train_lm(
                 curve.append({
                     "step": done, "tokens_seen": tokens_seen, "bytes_seen": tokens_seen * bytes_per_token,
                     "flops": tokens_seen * flops_per_token, "wall_seconds": wall, "bits_per_byte": point.bits_per_byte,
-                })  # fmt: skip
+                })
                 bar.set_postfix(bpb=f"{point.bits_per_byte:.3f}", refresh=False)
             if at_checkpoint:
                 save_checkpoint(done)
@@ -388,7 +388,7 @@ def train_lm(
     unigram = unigram_bits_per_byte(
         stream[stream != sep_id], np.fromiter(itertools.chain.from_iterable(eval_docs), dtype=np.int64),
         final.bytes, tokenizer.vocab_size,
-    )  # fmt: skip
+    )
     tokens_seen = last_step * tokens_per_step
     train_flops = tokens_seen * flops_per_token
     return LMResult(

@@ -44,7 +44,7 @@ from .batch import EncodedBatch
 COLUMNS = ("docs", "words", "fallback_words", "tokens", "word_tokens", "continued", "single")
 
 #: Distinct words cached per tokenizer before the cache is cleared (bounds memory on huge corpora).
-MAX_CACHED_WORDS = 2_000_000
+MAX_CACHED_WORDS = 500_000
 
 
 def segmentation_note(fallback_words: int, words: int) -> str:

@@ -10,11 +10,10 @@ from typing import Any
 import pandas as pd
 
 from ..errors import TokeffError
-from ..results import COST_FILE, CURVES_FILE, METRICS_FILE, read_metrics, read_optional_csv, read_run
+from ..results import COST_FILE, CURVES_FILE, METRICS_FILE, TOKEN_LENGTHS_FILE, read_metrics, read_optional_csv, read_run
 from .names import language_label, short_names
 from .style import TokenizerStyle
 
-TOKEN_LENGTHS_FILE = "token_lengths.csv"
 
 #: Note value marking fertility computed with the character fallback (no-space scripts).
 CHAR_SEGMENTATION = "segmentation=characters"
@@ -204,6 +203,14 @@ class ReportData:
         if ref:
             return str(ref)
         return note_value(self.rows("premium", corpus)["note"], "reference")
+
+    def dropped(self) -> set[tuple[str, str, str]]:
+        """(corpus, language, tokenizer) triples the run left out of some results (run.json)."""
+        out = set()
+        for x in self.run.get("dropped") or []:
+            if isinstance(x, dict):
+                out.add((str(x.get("corpus", "")), str(x.get("language", "all")), str(x.get("tokenizer", ""))))
+        return out
 
     def training(self) -> dict[str, Any]:
         return self.run.get("training") or {}

@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import fmt
 from .blocks import Table
-from .data import CHAR_SEGMENTATION, ReportData, finite, note_value
+from .data import CHAR_SEGMENTATION, ReportData, finite, metric_label, note_value
 
 
 def overlap(a: pd.Series, b: pd.Series) -> bool | None:
@@ -70,6 +70,18 @@ def _with_ci(row: pd.Series | dict, unit: str) -> str:
     return f"{fmt.num(row['value'])}{sep}{unit}" + (f" ({interval})" if interval else "")
 
 
+def lossy(d: ReportData, tokenizer: str, corpus: str) -> str:
+    """Why ``tokenizer``'s compression on ``corpus`` is flattered, or ``''``: text that becomes
+    unknown tokens or does not survive a round trip costs no tokens but is lost to the model."""
+    unk = d.value("unk_rate", corpus, "all", tokenizer)
+    if unk is not None and unk["value"] > 0.001:
+        return f"{fmt.pct(unk['value'])} of its tokens are unknown tokens"
+    trip = d.value("roundtrip_fidelity", corpus, "all", tokenizer)
+    if trip is not None and trip["value"] < 0.99:
+        return f"it does not reproduce the text exactly (round-trip fidelity {fmt.num(trip['value'])})"
+    return ""
+
+
 def compression_findings(d: ReportData) -> list[str]:
     """Per corpus: the cheapest tokenizer per byte, its lead, and the most expensive one."""
     out = []
@@ -90,7 +102,11 @@ def compression_findings(d: ReportData) -> list[str]:
             ratio = best["value"] / worst["value"]
             s += (f". The most expensive, {d.label(worst['tokenizer'])} at {fmt.num(worst['value'])} bytes per token, "
                   f"needs {ratio:.2f}× as many tokens for the same text")
-        out.append(s + ".")
+        s += "."
+        flattered = [(t, why) for t in rows["tokenizer"].iloc[:2] if (why := lossy(d, t, corpus))]
+        for t, why in flattered:
+            s += f" Caution: {d.label(t)}'s compression is flattered: {why}."
+        out.append(s)
     return out
 
 
@@ -133,7 +149,8 @@ def premium_findings(d: ReportData) -> tuple[list[str], list[Table]]:
             s += f" Lowest median premium across languages: {d.label(fair)} ({fmt.num(medians[fair])}×)."
         out.append(s)
         tables.append(Table(
-            ["tokenizer", "language with the largest premium", f"premium (×, {ci_level(d)})", "median premium over languages (×)"],
+            ["tokenizer", "language with the largest premium", f"premium (×, {ci_level(d)})",
+             "median premium over languages (×)"],
             [[d.label(r["tokenizer"]), d.lang(r["language"]), _vc(r), fmt.num(medians[r["tokenizer"]])]
              for _, r in worst.iterrows()],
             align=["l", "l", "r", "r"],
@@ -161,7 +178,8 @@ def training_findings(d: ReportData) -> list[str]:
             worst = rows.iloc[-1]
             s += f". The highest is {d.label(worst['tokenizer'])} at {fmt.num(worst['value'])}"
         s += "."
-        uni = d.rows("unigram_bits_per_byte", corpus, "all").drop_duplicates("tokenizer").set_index("tokenizer")["value"]
+        uni = d.rows("unigram_bits_per_byte", corpus, "all").drop_duplicates("tokenizer")
+        uni = uni.set_index("tokenizer")["value"]
         above = [t for t in d.ordered(list(rows["tokenizer"]))
                  if t in uni.index and rows.set_index("tokenizer").loc[t, "value"] >= uni[t]]
         if above:
@@ -183,7 +201,9 @@ def fertility_findings(d: ReportData) -> list[str]:
     for corpus in d.corpora_with("fertility", language=None):
         rows = d.rows("fertility", corpus)
         rows = rows[rows["language"] != "all"]
-        spaced = rows[~rows["note"].str.contains(CHAR_SEGMENTATION, regex=False)]
+        dropped = d.dropped()
+        kept = [(corpus, r.language, r.tokenizer) not in dropped for r in rows.itertuples(index=False)]
+        spaced = rows[~rows["note"].str.contains(CHAR_SEGMENTATION, regex=False) & pd.Series(kept, index=rows.index)]
         if spaced["language"].nunique() >= 2:
             hi = spaced.loc[spaced["value"].idxmax()]
             lo = spaced.loc[spaced["value"].idxmin()]
@@ -217,6 +237,26 @@ def health_findings(d: ReportData) -> list[str]:
     for t in d.ordered(set(unk["tokenizer"])):
         out.append(f"{d.label(t)} produces unknown tokens ({where(unk[unk['tokenizer'] == t], True)}): "
                    "that text is lost to the model.")
+    return out
+
+
+def dropped_findings(d: ReportData) -> list[str]:
+    """Pairs the analysis left out (e.g. a language a tokenizer cannot represent), summarized."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for x in d.run.get("dropped") or []:
+        if isinstance(x, dict):
+            key = (str(x.get("tokenizer", "?")), str(x.get("corpus", "")))
+            groups.setdefault(key, []).append(str(x.get("language", "")))
+    notes = d.metrics[d.metrics["note"].str.contains("dropped", regex=False)]
+    out = []
+    for (tok, corpus), langs in groups.items():
+        langs = [lang for lang in langs if lang and lang != "all"]
+        which = sorted(set(notes.loc[(notes["tokenizer"] == tok) & (notes["corpus"] == corpus), "metric"]))
+        what = " and ".join(metric_label(m) for m in which) or "some results"
+        names = ", ".join(d.lang(x) for x in langs)
+        where = f"{len(langs)} language{'s' if len(langs) != 1 else ''} of {corpus} ({names})" if langs else corpus
+        out.append(f"{d.label(tok)}: {what} left out for {where} (see Run details for why); its other values "
+                   "there are marked ‡ and should not be compared.")
     return out
 
 

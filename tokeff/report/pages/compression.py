@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from .. import fmt
 from ..blocks import Chart, Paragraph, Section, Table
@@ -19,7 +20,7 @@ def _chunks(items: list[str], n: int) -> list[list[str]]:
     return [items[i : i + n] for i in range(0, len(items), n)] or [[]]
 
 
-def _bars_figure(d: ReportData, corpora: list[str], order: list[str], title: str, subtitle: str):
+def _bars_figure(d: ReportData, corpora: list[str], order: list[str], title: str, subtitle: str) -> Figure:
     """One row of panels (one per corpus), tokenizers as horizontal bars, best on top."""
     fig, top = new_page(title, subtitle)
     notes = [f"Bars: whole corpus; black lines: {ci_level(d)}. Tokenizers are sorted by their mean over all corpora; "

@@ -7,6 +7,7 @@ from ..data import ReportData
 from ..findings import (
     ci_level,
     compression_findings,
+    dropped_findings,
     fertility_findings,
     health_findings,
     premium_findings,
@@ -36,7 +37,7 @@ def conclusions_page(d: ReportData) -> Section | None:
     train = training_findings(d)
     if train:
         b += [Heading("Model quality at equal compute"), Bullets(train)]
-    other = fertility_findings(d) + health_findings(d) + skipped_findings(d)
+    other = fertility_findings(d) + health_findings(d) + dropped_findings(d) + skipped_findings(d)
     if other:
         b += [Heading("Also worth knowing"), Bullets(other)]
     # Tables last: the sentences above are the answer and should all fit on page 2.

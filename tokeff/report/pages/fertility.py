@@ -7,7 +7,9 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
+from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm, Normalize
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .. import fmt
@@ -20,6 +22,8 @@ from ..style import MARGIN_BOTTOM, MARGIN_X, PAGE_W
 METRICS = ["fertility", "continued_word_rate"]
 MAX_ROWS = 42
 DAGGER = "†"
+#: Marks a cell whose (corpus, language, tokenizer) the run left out of some results.
+DDAGGER = "‡"
 
 
 def _row_keys(d: ReportData) -> list[tuple[str, str]]:
@@ -43,11 +47,17 @@ def _row_keys(d: ReportData) -> list[tuple[str, str]]:
     return keys
 
 
-def _grid(d: ReportData, metric: str, keys: list[tuple[str, str]], cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Values and character-fallback flags, rows × tokenizers (NaN where missing)."""
+def _grid(d: ReportData, metric: str, keys: list[tuple[str, str]], cols: list[str]
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values, character-fallback flags and left-out flags, rows × tokenizers (NaN where missing)."""
     rows = d.rows(metric)
     values = np.full((len(keys), len(cols)), np.nan)
     chars = np.zeros((len(keys), len(cols)), dtype=bool)
+    dropped = d.dropped()
+    lost = np.zeros((len(keys), len(cols)), dtype=bool)
+    for i, (corpus, lang) in enumerate(keys):
+        for j, t in enumerate(cols):
+            lost[i, j] = (corpus, lang, t) in dropped
     index = {k: i for i, k in enumerate(keys)}
     col = {t: j for j, t in enumerate(cols)}
     for r in rows.itertuples(index=False):
@@ -56,7 +66,7 @@ def _grid(d: ReportData, metric: str, keys: list[tuple[str, str]], cols: list[st
             continue
         values[i, j] = r.value
         chars[i, j] = CHAR_SEGMENTATION in str(r.note)
-    return values, chars
+    return values, chars, lost
 
 
 def _char_keys(d: ReportData) -> set[tuple[str, str]]:
@@ -95,10 +105,11 @@ def _norm(values: np.ndarray, metric: str) -> Normalize:
     return Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1)
 
 
-def _heatmap(ax, values: np.ndarray, chars: np.ndarray, size: float, metric: str) -> None:
-    # Character-fallback cells are in other units (tokens per character): they get no colour
-    # on the scale and do not stretch it.
-    scaled = np.where(chars, np.nan, values)
+def _heatmap(ax: Axes, values: np.ndarray, chars: np.ndarray, lost: np.ndarray, size: float, metric: str) -> None:
+    """One annotated heatmap: rows × tokenizers, special cells drawn apart from the colour scale."""
+    # Character-fallback cells are in other units (tokens per character), and left-out cells
+    # mostly count unknown tokens: neither gets a colour on the scale or stretches it.
+    scaled = np.where(chars | lost, np.nan, values)
     norm = _norm(scaled, metric)
     cmap = colormaps["YlOrRd"].with_extremes(bad="#f0f0f0")
     ax.imshow(np.ma.masked_invalid(scaled), cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
@@ -107,6 +118,9 @@ def _heatmap(ax, values: np.ndarray, chars: np.ndarray, size: float, metric: str
     for (i, j), v in np.ndenumerate(values):
         if not math.isfinite(v):
             ax.text(j, i, "–", ha="center", va="center", fontsize=size, color="#888888")
+            continue
+        if lost[i, j]:
+            ax.text(j, i, fmt.num(v) + DDAGGER, ha="center", va="center", fontsize=size, color="#8a8a8a")
             continue
         if chars[i, j]:
             ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="#e6ebf2", hatch="///",
@@ -124,7 +138,8 @@ def _heatmap(ax, values: np.ndarray, chars: np.ndarray, size: float, metric: str
 
 
 def _figure(d: ReportData, metrics: list[str], keys: list[tuple[str, str]], cols: list[str], title: str, subtitle: str,
-            notes: list[str]):
+            notes: list[str]) -> Figure:
+    """A page of heatmaps side by side (one per metric), sharing the language rows."""
     fig, top = new_page(title, subtitle)
     note_h = footnote(fig, notes, bottom=MARGIN_BOTTOM + 0.2)
     labels = _labels(d, keys)
@@ -145,9 +160,9 @@ def _figure(d: ReportData, metrics: list[str], keys: list[tuple[str, str]], cols
     height = row_h * n
     y0 = top - head - height
     for k, metric in enumerate(metrics):
-        values, chars = _grid(d, metric, keys, cols)
+        values, chars, lost = _grid(d, metric, keys, cols)
         ax = axes_in(fig, left + k * (width + gap), y0, width, height)
-        _heatmap(ax, values, chars, size, metric)
+        _heatmap(ax, values, chars, lost, size, metric)
         ax.set_xticks(range(m))
         ax.set_xticklabels(col_labels, rotation=40, ha="left", rotation_mode="anchor", fontsize=7.5)
         ax.xaxis.tick_top()
@@ -158,21 +173,21 @@ def _figure(d: ReportData, metrics: list[str], keys: list[tuple[str, str]], cols
                       fontsize=9, fontweight="bold", labelpad=6)
         # Corpus groups are separated by a rule so their languages are not read as one list,
         # and character-counted languages by a dashed one.
-        chars = _char_keys(d)
+        char_keys = _char_keys(d)
         for i in range(1, n):
             if keys[i][0] != keys[i - 1][0]:
                 ax.axhline(i - 0.5, color="black", lw=1.2)
-            elif (keys[i] in chars) != (keys[i - 1] in chars):
+            elif (keys[i] in char_keys) != (keys[i - 1] in char_keys):
                 ax.axhline(i - 0.5, color="#555555", lw=0.9, ls=(0, (3, 2)))
     return fig
 
 
 def _md_table(d: ReportData, metric: str, keys: list[tuple[str, str]], cols: list[str]) -> Table:
-    values, chars = _grid(d, metric, keys, cols)
+    values, chars, lost = _grid(d, metric, keys, cols)
     rows = []
     for i, label in enumerate(_labels(d, keys)):
-        rows.append([label] + [fmt.num(v) + (DAGGER if chars[i, j] and math.isfinite(v) else "")
-                               for j, v in enumerate(values[i])])
+        rows.append([label] + [fmt.num(v) + (DDAGGER if lost[i, j] else DAGGER if chars[i, j] else "")
+                               if math.isfinite(v) else "–" for j, v in enumerate(values[i])])
     unit = d.unit(metric)
     return Table(["language"] + [d.label(t) for t in cols], rows,
                  caption=f"{metric_label(metric)}" + (f" ({unit})" if unit else ""), where="md")
@@ -193,9 +208,13 @@ def fertility_page(d: ReportData) -> Section | None:
     has_chars = bool(pd.Series(d.rows("fertility")["note"]).str.contains(CHAR_SEGMENTATION, regex=False).any())
     notes = []
     if has_chars:
-        notes.append(f"Hatched grey-blue cells marked {DAGGER}: a script written without spaces (Chinese, Japanese, Thai, …); "
+        notes.append(f"Hatched grey-blue cells marked {DAGGER}: a script written without spaces (Chinese, Japanese, "
+                     "Thai, …); "
                      "words are counted as characters, so the value is tokens per character, is not comparable "
                      "with the other rows and is left off the colour scale.")
+    if d.dropped():
+        notes.append(f"Grey values marked {DDAGGER}: the run left this tokenizer out of some results for this "
+                     "language (see Run details), typically because much of the text became unknown tokens.")
     notes.append("Languages are sorted by mean fertility over the tokenizers, highest first"
                  + (f"; {DAGGER} languages come last." if has_chars else "."))
     pages = max(1, math.ceil(len(keys) / MAX_ROWS))
@@ -208,7 +227,7 @@ def fertility_page(d: ReportData) -> Section | None:
         section.blocks.append(Chart(fig, png, caption="Fertility and continued-word rate per language"))
     for metric in metrics:
         section.blocks.append(_md_table(d, metric, keys, cols))
-    if has_chars:
-        section.blocks.append(Paragraph(notes[0], muted=True, where="md"))
+    for note in notes[:-1]:
+        section.blocks.append(Paragraph(note, muted=True, where="md"))
     return section
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
-
 
 from ..blocks import Chart, Paragraph, Section, Table
 from ..canvas import axes_in, footnote, new_page
@@ -29,7 +29,8 @@ def _log_ticks(lo: float, hi: float) -> list[float]:
 
 
 def _figure(d: ReportData, corpus: str, langs: list[str], tokenizers: list[str], title: str, subtitle: str,
-            log: bool, xlim: tuple[float, float]):
+            log: bool, xlim: tuple[float, float]) -> Figure:
+    """A dot plot of one parallel corpus: languages down, premium across, a marker per tokenizer."""
     rows = premium_rows(d, corpus)
     ref = d.reference_language(corpus)
     fig, top = new_page(title, subtitle)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
-
 
 from ..blocks import Chart, Section, Table
 from ..canvas import axes_in, footnote, new_page
@@ -21,7 +21,7 @@ def _vocab_label(v: float) -> str:
     return f"{v / 1024:g}k" if v >= 1024 and v % 1024 == 0 else f"{v:,.0f}"
 
 
-def _panel(ax, d: ReportData, metric: str, sweep: list[tuple[str, int]], corpora: list[str]) -> None:
+def _panel(ax: Axes, d: ReportData, metric: str, sweep: list[tuple[str, int]], corpora: list[str]) -> None:
     """One line per corpus across the sweep; markers in each tokenizer's colour."""
     for k, corpus in enumerate(corpora):
         rows = d.rows(metric, corpus, "all").drop_duplicates("tokenizer").set_index("tokenizer")

@@ -68,17 +68,42 @@ def details_blocks(d: ReportData) -> list:
     if skipped:
         lines.append("Skipped tokenizers: " + "; ".join(
             f"{s.get('tokenizer', '?')} ({s.get('reason', 'no reason given')})" for s in skipped) + ".")
-    dropped = run.get("dropped") or []
-    if dropped:
-        lines.append("Dropped: " + "; ".join(
-            ", ".join(f"{k} {v}" for k, v in x.items()) if isinstance(x, dict) else str(x) for x in dropped) + ".")
     settings = fmt.setting_pairs(run.get("settings") or {})
     if settings:
         lines.append("Settings: " + fmt.pairs_line(settings))
     versions = [(str(k), str(v)) for k, v in (run.get("versions") or {}).items()]
     if versions:
         lines.append("Versions: " + fmt.pairs_line(versions))
-    return [Paragraph(line) for line in lines]
+    blocks: list = [Paragraph(line) for line in lines]
+    table = dropped_table(d)
+    if table is not None:
+        blocks.append(table)
+    return blocks
+
+
+def dropped_table(d: ReportData) -> Table | None:
+    """What the analysis left out and why, one row per dropped (corpus, tokenizer, language)."""
+    dropped = [x for x in d.run.get("dropped") or [] if isinstance(x, dict)]
+    if not dropped:
+        return None
+    keys: list[str] = []
+    for x in dropped:
+        keys += [k for k in x if k not in keys]
+    rows = []
+    for x in dropped:
+        row = []
+        for k in keys:
+            v = x.get(k, "")
+            if k == "tokenizer":
+                v = d.label(str(v))
+            elif k == "language" and v:
+                v = d.lang(str(v))
+            elif isinstance(v, float):
+                v = fmt.num(v)
+            row.append(str(v))
+        rows.append(row)
+    return Table([fmt.column_title(k) for k in keys], rows, align=["l"] * len(keys),
+                 caption="Left out of the results (corpus, tokenizer, language) and why")
 
 
 def title_page(d: ReportData, details: bool = True) -> Section:

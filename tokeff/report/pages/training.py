@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from .. import fmt
 from ..blocks import Chart, Heading, Paragraph, Section, Table
@@ -25,7 +26,8 @@ X_AXES = [("flops", "training compute (FLOPs, log scale)", "power"),
           ("bytes_seen", "training text seen (bytes, log scale)", "bytes")]
 
 
-def _curves_figure(d: ReportData, curves: pd.DataFrame, tokenizers: list[str]):
+def _curves_figure(d: ReportData, curves: pd.DataFrame, tokenizers: list[str]) -> Figure:
+    """Bits per byte against FLOPs and against bytes seen, one line per tokenizer."""
     fig, top = new_page("Training: bits per byte at equal compute",
                         "A small language model trained per tokenizer with the same compute budget; lower is better. "
                         "Left: against compute spent. Right: against text seen — a tokenizer with longer tokens "

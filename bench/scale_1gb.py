@@ -1,0 +1,243 @@
+"""Memory and time of ``python -m tokeff analyze`` on a ~1 GB corpus.
+
+Run on demand (not a test), from the repository root::
+
+    python bench/scale_1gb.py [--size 1GB] [--shared ../shared] [--workers N] [--keep DIR]
+
+It builds a corpus of about ``--size`` in a temporary folder from real text (paragraphs of the
+shared Gutenberg books and Tiny Shakespeare, NTREX-128 sentences in every language, and the
+standard library's own Python source, shuffled and repeated), runs::
+
+    python -m tokeff analyze --corpus THAT --tokenizer tiktoken:cl100k_base --tokenizer bytes --no-report
+
+in a subprocess, samples the resident memory of the whole process tree (the CLI and its forked
+measurement workers) every 0.2 s, and prints wall time, MB/s of corpus and peak RSS, and whether
+peak RSS stayed under 1 GB (exit status 1 if not). It also says whether the progress bar of the
+long pass showed an ETA. ``tests/test_scale.py`` (``pytest -m slow``) reuses these functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RSS_LIMIT = 1 << 30  # 1 GiB: what "memory bounded" means for a laptop-sized run
+SAMPLE_SECONDS = 0.2
+# tqdm shows "[elapsed<remaining, rate]" only when it knows the total; without it "[elapsed, rate]".
+_ETA = re.compile(r"\[\d+:\d+(?::\d+)?<\d+:\d+(?::\d+)?")
+
+
+def parse_size(text: str) -> int:
+    """``"1GB"``, ``"100MB"``, ``"2e8"`` -> bytes (decimal units: 1 GB = 10**9 bytes)."""
+    m = re.fullmatch(r"\s*([0-9.eE+]+)\s*([kKmMgG]?)[bB]?\s*", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"size {text!r}: expected e.g. 1GB, 100MB or 2e8")
+    return int(float(m.group(1)) * {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}[m.group(2).lower()])
+
+
+def shared_folder(default: str | None = None) -> Path:
+    return Path(default or os.environ.get("TOKEFF_SHARED") or REPO.parent / "shared").resolve()
+
+
+def _paragraphs(text: str) -> Iterator[str]:
+    """Blank-line-separated blocks with their inner blank lines gone (one document each)."""
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        block = block.strip("\n")
+        if block.strip():
+            yield block
+
+
+def document_pool(shared: Path) -> list[str]:
+    """Real documents to build a corpus from: prose, many scripts, and code."""
+    pool: list[str] = []
+    for sub in ("gutenberg_en", "tinyshakespeare"):
+        for f in sorted((shared / "corpora" / sub).glob("*.txt")):
+            if f.name != "SOURCE.txt":
+                pool += _paragraphs(f.read_text(encoding="utf-8", errors="replace"))
+    for f in sorted((shared / "corpora" / "ntrex128").glob("*.txt")):
+        if f.stem.islower():  # <lang>.txt, not SOURCE.txt
+            pool += [x for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    for f in sorted(stdlib.glob("*.py"))[:200]:
+        pool += _paragraphs(f.read_text(encoding="utf-8", errors="replace"))
+    if not pool:
+        raise SystemExit(f"no text found under {shared}/corpora; set TOKEFF_SHARED or pass --shared")
+    return pool
+
+
+def build_corpus(path: Path, size: int, shared: Path, seed: int = 0) -> int:
+    """Write about ``size`` bytes of shuffled, repeated real documents to ``path``
+    (blank-line separated); returns the bytes written."""
+    pool = [p.encode("utf-8") for p in document_pool(shared)]
+    rng = random.Random(seed)
+    written = 0
+    with path.open("wb") as f:
+        while written < size:
+            rng.shuffle(pool)
+            for doc in pool:
+                f.write(doc + b"\n\n")
+                written += len(doc) + 2
+                if written >= size:
+                    break
+    return written
+
+
+def build_single_line(path: Path, size: int, shared: Path) -> int:
+    """One line of about ``size`` bytes: real sentences joined by spaces, no newline at all."""
+    sentences = [x.strip() for x in document_pool(shared)[:5000]]
+    chunk = " ".join(s.replace("\n", " ") for s in sentences).encode("utf-8") + b" "
+    written = 0
+    with path.open("wb") as f:
+        while written < size:
+            part = chunk[: size - written]
+            f.write(part)
+            written += len(part)
+    return written
+
+
+# --- memory of a process tree -----------------------------------------------------------------
+
+
+def _children_map() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # the field after the ")" closing the command name: state, then ppid
+        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        kids.setdefault(ppid, []).append(int(entry))
+    return kids
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants, now."""
+    try:
+        import psutil  # noqa: PLC0415 -- optional, used when present
+
+        try:
+            proc = psutil.Process(root)
+            procs = [proc, *proc.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0
+        total = 0
+        for p in procs:
+            try:
+                total += p.memory_info().rss
+            except psutil.NoSuchProcess:
+                pass
+        return total
+    except ImportError:
+        pass
+    kids = _children_map()
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += _rss(pid)
+        todo += kids.get(pid, [])
+    return total
+
+
+@dataclass
+class RunStats:
+    """What one monitored run measured."""
+
+    returncode: int
+    wall_seconds: float
+    peak_rss: int
+    stderr: str
+
+    @property
+    def showed_eta(self) -> bool:
+        return bool(_ETA.search(self.stderr))
+
+
+def run_monitored(args: list[str], *, env: dict[str, str] | None = None, timeout: float = 3600) -> RunStats:
+    """Run ``python -m tokeff ARGS`` and sample its process tree's RSS every 0.2 s."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "tokeff", *args], cwd=REPO, stdout=subprocess.DEVNULL,
+                                stderr=err, env={**os.environ, **(env or {})}, text=True)
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, tree_rss(proc.pid))
+            if time.perf_counter() - start > timeout:
+                proc.kill()
+                break
+            time.sleep(SAMPLE_SECONDS)
+        wall = time.perf_counter() - start
+        proc.wait()
+        err.seek(0)
+        return RunStats(proc.returncode, wall, peak, err.read())
+
+
+def analyze_args(corpus: Path, out: Path, workers: int | None = None, lines: bool = False) -> list[str]:
+    args = ["analyze", "--corpus", str(corpus), "--tokenizer", "tiktoken:cl100k_base", "--tokenizer", "bytes",
+            "--no-report", "--out", str(out)]
+    if workers:
+        args += ["--workers", str(workers)]
+    if lines:
+        args.append("--lines")
+    return args
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size", type=parse_size, default=parse_size("1GB"), help="corpus size, e.g. 1GB, 100MB (default 1GB)")
+    ap.add_argument("--shared", help="the shared data folder (default: TOKEFF_SHARED or ../shared)")
+    ap.add_argument("--workers", type=int, help="--workers for analyze (default: all cores)")
+    ap.add_argument("--keep", metavar="DIR", help="build the corpus and results here and keep them")
+    opts = ap.parse_args()
+    shared = shared_folder(opts.shared)
+    env = {"TIKTOKEN_CACHE_DIR": os.environ.get("TIKTOKEN_CACHE_DIR", str(shared / "tokenizers" / "tiktoken"))}
+    with tempfile.TemporaryDirectory(prefix="tokeff-scale-") as tmp:
+        folder = Path(opts.keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        corpus = folder / "scale.txt"
+        t0 = time.perf_counter()
+        size = build_corpus(corpus, opts.size, shared)
+        print(f"built {corpus.name}: {size / 1e6:,.0f} MB in {time.perf_counter() - t0:.0f} s", flush=True)
+        args = analyze_args(corpus, folder / "results", opts.workers)
+        print("running: python -m tokeff " + " ".join(args), flush=True)
+        stats = run_monitored(args, env=env)
+    if stats.returncode != 0:
+        print(stats.stderr[-2000:], file=sys.stderr)
+        print(f"analyze failed with exit status {stats.returncode}")
+        return 1
+    ok = stats.peak_rss < RSS_LIMIT
+    print(f"wall time      {stats.wall_seconds:,.1f} s")
+    print(f"throughput     {size / 1e6 / stats.wall_seconds:,.2f} MB/s (whole command, corpus bytes)")
+    print(f"peak RSS       {stats.peak_rss / 2**20:,.0f} MiB (process tree: CLI + workers)")
+    print(f"RSS < 1 GiB    {'yes' if ok else 'NO'}")
+    print(f"progress ETA   {'shown' if stats.showed_eta else 'not shown (the bar has no total)'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
