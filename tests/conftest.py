@@ -34,3 +34,9 @@ def _offline_tiktoken_cache() -> None:
     cache = _shared_path() / "tokenizers" / "tiktoken"
     if cache.is_dir():
         os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(cache))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests (and the CLI subprocesses they start) cache results in a fresh folder, never the user's."""
+    os.environ["TOKEFF_CACHE"] = str(tmp_path_factory.mktemp("tokeff-cache"))

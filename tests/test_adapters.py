@@ -145,3 +145,25 @@ def test_hub_name_offline_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(TokenizerUnavailable, match="HF_HUB_OFFLINE"):
         load_tokenizer("hf:some-org/some-model-not-cached")
+
+
+def test_token_bytes_spell_the_text(shared_dir: Path) -> None:
+    """Concatenated token bytes give the text back (up to the normalizer's changes)."""
+    text = "Hello world, naïve café! Привет мир 你好世界"
+    for spec in ("tiktoken:cl100k_base", f"hf:{shared_dir / 'tokenizers' / 'hf' / 'gpt2'}"):
+        tok = load_tokenizer(spec)
+        assert b"".join(tok.token_bytes(i) for i in tok.encode(text)) == text.encode()
+    spm_tok = load_tokenizer(f"spm:{shared_dir / 'tokenizers' / 'spm' / 'mistral-7b-v0.1.model'}")
+    assert b"".join(spm_tok.token_bytes(i) for i in spm_tok.encode(text)) == b" " + text.encode()  # the dummy prefix
+    bert = load_tokenizer(f"hf:{shared_dir / 'tokenizers' / 'hf' / 'bert-base-uncased.tokenizer.json'}")
+    assert bert.token_bytes(bert.unk_id) == b""
+
+
+def test_fingerprints_tell_tokenizers_apart(shared_dir: Path) -> None:
+    a, b = load_tokenizer("tiktoken:gpt2"), load_tokenizer("tiktoken:cl100k_base")
+    assert a.fingerprint() != b.fingerprint()
+    assert a.fingerprint() == load_tokenizer("tiktoken:gpt2").fingerprint()
+    texts = ["the cat sat on the mat"] * 50
+    one = load_tokenizer("train:hf-bpe:280", train_texts=lambda: iter(texts))
+    two = load_tokenizer("train:hf-bpe:280", train_texts=lambda: iter(texts + ["a different text entirely"] * 50))
+    assert one.fingerprint() != two.fingerprint()  # same name, different content

@@ -107,3 +107,22 @@ def test_bad_corpus_files(tmp_path: Path) -> None:
 def test_debug_shows_the_traceback() -> None:
     proc = tokeff("analyze", "--corpus", "/no/such/file.txt", "--debug")
     assert proc.returncode != 0 and "Traceback" in proc.stderr
+
+
+def test_results_cache_measures_only_what_is_new(tmp_path: Path, shared_dir: Path) -> None:
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n\n".join(f"Paragraph {i}: the cache keeps finished work, élan {i * 7}." for i in range(60)),
+                      encoding="utf-8")
+    env = {"TOKEFF_CACHE": str(tmp_path / "cache")}
+    common = ["analyze", "--corpus", str(corpus), "--no-progress", "--no-report", "--bootstrap", "30"]
+    first = tokeff(*common, "--tokenizer", "bytes", "--out", str(tmp_path / "a"), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "reusing" not in first.stderr
+    second = tokeff(*common, "--tokenizer", "bytes", "--tokenizer", "tiktoken:gpt2", "--out", str(tmp_path / "b"), env=env)
+    assert "reusing cached results for 1 of 2 tokenizers" in second.stderr
+    fresh = tokeff(*common, "--tokenizer", "bytes", "--tokenizer", "tiktoken:gpt2", "--out", str(tmp_path / "c"), "--no-cache", env=env)
+    assert "reusing" not in fresh.stderr
+    # pieced together from the cache or measured afresh: the same bytes on disk
+    assert (tmp_path / "b" / "metrics.csv").read_bytes() == (tmp_path / "c" / "metrics.csv").read_bytes()
+    refreshed = tokeff(*common, "--tokenizer", "bytes", "--out", str(tmp_path / "d"), "--refresh", env=env)
+    assert "reusing" not in refreshed.stderr

@@ -185,13 +185,19 @@ def measure(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
     states = _collect(corpora, tokenizers, settings, workers, progress)
     rows, lengths, dropped, notes = _finish(corpora, tokenizers, settings, states)
 
-    metrics = tidy(rows)
-    metrics["_all_first"] = metrics["language"] != "all"
+    token_lengths = pd.DataFrame(lengths, columns=TOKEN_LENGTH_COLUMNS).astype({"token_bytes": "int64", "count": "int64"})
+    metrics, token_lengths = sort_tables(tidy(rows), token_lengths)
+    return Measurement(metrics, token_lengths, dropped, settings, notes, time.perf_counter() - start)
+
+
+def sort_tables(metrics: pd.DataFrame, token_lengths: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The canonical row order of both tables, so that the same results always give the same
+    bytes on disk (whether measured in one run or pieced together from the cache)."""
+    metrics = metrics.assign(_all_first=metrics["language"] != "all")
     metrics = (metrics.sort_values(["corpus", "tokenizer", "metric", "_all_first", "language"], kind="stable")
                .drop(columns="_all_first").reset_index(drop=True))[METRIC_COLUMNS]
-    token_lengths = pd.DataFrame(lengths, columns=TOKEN_LENGTH_COLUMNS).astype({"token_bytes": "int64", "count": "int64"})
     token_lengths = token_lengths.sort_values(TOKEN_LENGTH_COLUMNS[:3]).reset_index(drop=True)
-    return Measurement(metrics, token_lengths, dropped, settings, notes, time.perf_counter() - start)
+    return metrics, token_lengths
 
 
 def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: MetricSettings,

@@ -128,6 +128,69 @@ def load_all(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corp
     return Loaded(cs, toks, skipped)
 
 
+def measure_cached(corpora: Sequence[Corpus], toks: Sequence[Tokenizer], settings, *, workers: int | None,
+                   progress: bool, cache: "ResultsCache | None", refresh: bool = False, note: Note = _print_note):
+    """:func:`tokeff.analysis.measure`, reusing cached results per (corpus, tokenizer).
+
+    A pair's rows depend on the corpus content, the tokenizer's content, the metric settings,
+    the baseline tokenizer (normalized sequence length divides by it) and tokeff's code; all of
+    them are in the key, so adding one tokenizer to a run measures only that one. Each pair is
+    stored as soon as its corpus is measured, so an interrupted run keeps the corpora it finished.
+    """
+    from dataclasses import asdict, replace
+
+    from .analysis import Measurement, measure, sort_tables
+    from .cache import corpus_fingerprint
+
+    if cache is None:
+        return measure(corpora, toks, settings=settings, workers=workers, progress=progress)
+    names = [t.name for t in toks]
+    settings = replace(settings, baseline=settings.baseline or names[0])
+    by_name = {t.name: t for t in toks}
+    base = by_name.get(settings.baseline)
+    base_print = base.fingerprint() if base is not None else settings.baseline
+    metrics, lengths, dropped, notes = [], [], [], []
+    for corpus in corpora:
+        cfp = corpus_fingerprint(corpus)
+        keys = {t.name: cache.key("measure", corpus.name, t.name, cfp, t.fingerprint(), base_print, asdict(settings))
+                for t in toks}
+        hits = {} if refresh else {n: _cached_pair(cache, k) for n, k in keys.items()}
+        missing = [t for t in toks if hits.get(t.name) is None]
+        if len(missing) < len(toks):
+            note(f"{corpus.name}: reusing cached results for {len(toks) - len(missing)} of {len(toks)} tokenizers")
+        if missing:
+            run = missing + ([base] if base is not None and base not in missing else [])
+            m = measure([corpus], run, settings=settings, workers=workers, progress=progress)
+            notes += [n for n in m.notes if n not in notes]
+            for t in missing:
+                pair = (m.metrics[m.metrics.tokenizer == t.name],
+                        m.token_lengths[m.token_lengths.tokenizer == t.name],
+                        pd.DataFrame([d for d in m.dropped if d["tokenizer"] == t.name], columns=_DROPPED_COLUMNS))
+                for suffix, df in zip(_PAIR_PARTS, pair):
+                    cache.put(cache.key(keys[t.name], suffix), df.reset_index(drop=True))
+                hits[t.name] = pair
+        for t in toks:
+            m_rows, l_rows, d_rows = hits[t.name]
+            metrics.append(m_rows)
+            lengths.append(l_rows)
+            dropped += d_rows.to_dict("records")
+    all_metrics, all_lengths = sort_tables(pd.concat(metrics, ignore_index=True), pd.concat(lengths, ignore_index=True))
+    return Measurement(all_metrics, all_lengths, dropped, settings, notes)
+
+
+_PAIR_PARTS = ("metrics", "token_lengths", "dropped")
+_DROPPED_COLUMNS = ["corpus", "tokenizer", "language", "reason", "unk_char_rate"]
+
+
+def _cached_pair(cache, key: str):
+    parts = [cache.get(cache.key(key, suffix)) for suffix in _PAIR_PARTS]
+    if any(p is None for p in parts):
+        return None
+    metrics = parts[0]
+    metrics["note"] = metrics["note"].fillna("")
+    return tuple(parts)
+
+
 def versions() -> dict[str, str]:
     """Versions of everything that can change a number."""
     out = {"python": platform.python_version(), "platform": platform.platform()}
@@ -176,7 +239,13 @@ def analyze(
     seed: int = 0,
     bootstrap: int = 1000,
     baseline: str | None = None,
+    reference_language: str | None = None,
+    confidence: float = 0.95,
+    word_metrics: bool = True,
+    roundtrip: bool = True,
     workers: int | None = None,
+    cache: bool = True,
+    refresh: bool = False,
     progress: bool = True,
     report: bool = True,
     note: Note = _print_note,
@@ -196,6 +265,12 @@ def analyze(
             ``"steps=200"``); default equal compute.
         model: model size preset for training (``"tiny"``, ``"small"``...).
         seed: seeds the bootstrap and the training run.
+        reference_language: the language premiums are relative to (default: each parallel
+            corpus's own, ``eng`` for NTREX-128).
+        confidence: coverage of the bootstrap intervals.
+        word_metrics, roundtrip: turn off the word-level metrics or the decode check (faster).
+        cache: reuse results cached per (corpus, tokenizer) in ``TOKEFF_CACHE``; ``refresh``
+            recomputes them (and stores the new ones).
         run_info: extra entries for ``run.json`` (the sweep records itself there).
         bootstrap: bootstrap replicates for confidence intervals (0 turns them off).
         baseline: the tokenizer normalized sequence length is measured against (default: the
@@ -204,7 +279,6 @@ def analyze(
     Returns:
         The tidy table: ``corpus, language, tokenizer, metric, value, unit, ci_low, ci_high, n, note``.
     """
-    from .analysis import measure
     from .metrics.settings import MetricSettings
 
     started = time.time()
@@ -215,7 +289,8 @@ def analyze(
         check_training_options(budget, model)
     loaded = load_all(tokenizers, corpora, note=note, need_train=train, **corpus_options)
     folder = Path(out) if out is not None else None
-    settings = MetricSettings(baseline=baseline, bootstrap_replicates=bootstrap, seed=seed)
+    settings = MetricSettings(baseline=baseline, bootstrap_replicates=bootstrap, seed=seed, confidence=confidence,
+                              reference_language=reference_language, word_metrics=word_metrics, roundtrip=roundtrip)
     run: dict[str, object] = {
         "tokeff_version": versions().get("tokeff", "dev"),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -231,7 +306,12 @@ def analyze(
         **(run_info or {}),
     }
     t0 = time.time()
-    measurement = measure(loaded.corpora, loaded.tokenizers, settings=settings, workers=workers, progress=progress)
+    from .cache import ResultsCache
+
+    store = ResultsCache() if cache else None
+    measurement = measure_cached(loaded.corpora, loaded.tokenizers, settings, workers=workers, progress=progress,
+                                 cache=store, refresh=refresh, note=note)
+    run["notes"] = measurement.notes
     run["timings"]["measure_seconds"] = round(time.time() - t0, 3)
     metrics = measurement.metrics
     if folder is not None:

@@ -71,15 +71,29 @@ def cache_root() -> Path:
 
 
 def tokeff_version() -> str:
-    """The installed tokeff version (``"0+unknown"`` when running from an uninstalled checkout)."""
+    """The tokeff version plus a hash of its source code.
+
+    The release number alone is not enough: in a development checkout the code changes under the
+    same version, and a cached number computed by yesterday's metric code must not come back.
+    """
     try:
         from importlib.metadata import PackageNotFoundError, version
 
-        return version("tokeff")
+        release = version("tokeff")
     except PackageNotFoundError:
         import tokeff
 
-        return str(getattr(tokeff, "__version__", "0+unknown"))
+        release = str(getattr(tokeff, "__version__", "0+unknown"))
+    return f"{release}+{code_fingerprint()[:16]}"
+
+
+def code_fingerprint() -> str:
+    """SHA-256 over tokeff's own ``.py`` files (paths and contents, in sorted order)."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def stable_hash(*parts: Any) -> str:

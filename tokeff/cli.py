@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--bootstrap", type=int, default=1000, metavar="B", help="bootstrap replicates for 95%% confidence intervals (0: none)")
     a.add_argument("--seed", type=int, default=0, help="seed for the bootstrap and training (default 0)")
     a.add_argument("--workers", type=int, metavar="N", help="worker processes for the measurement pass (default: all cores)")
+    a.add_argument("--reference", metavar="LANG", help="language premiums are relative to (default: the corpus's own, eng for NTREX)")
+    a.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache (TOKEFF_CACHE)")
+    a.add_argument("--refresh", action="store_true", help="recompute cached results and store the new ones")
     a.add_argument("--no-report", action="store_true", help="write the data files but no report")
     _corpus_options(a)
     _train_options(a)
@@ -143,6 +146,7 @@ def _run(args: argparse.Namespace) -> int:
         df = api.analyze(args.tokenizer or api.DEFAULT_TOKENIZERS, args.corpus or ["default"], out=args.out,
                          train=args.train, budget=args.budget, model=args.model_size, device=args.device,
                          seed=args.seed, bootstrap=args.bootstrap, baseline=args.baseline, workers=args.workers,
+                         reference_language=args.reference, cache=not args.no_cache, refresh=args.refresh,
                          progress=progress, report=not args.no_report, command=command, **corpus_opts)
         print(api.summary_table(df))
         print(f"\nwrote {Path(args.out) / 'metrics.csv'}" + ("" if args.no_report else f" and {Path(args.out) / 'report.pdf'}"))

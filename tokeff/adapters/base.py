@@ -8,6 +8,7 @@ encoding: tokeff measures how text is split, not a model's framing of it.
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
@@ -47,5 +48,23 @@ class Tokenizer(ABC):
     def decode(self, ids: Sequence[int]) -> str:
         """The text for ``ids`` (lossy tokenizers may not give back the input exactly)."""
 
+    def decode_batch(self, batch: Sequence[Sequence[int]]) -> list[str]:
+        """The text for each id sequence; adapters override this with the library's batched call."""
+        return [self.decode(ids) for ids in batch]
+
+    def fingerprint(self) -> str:
+        """A hash of what decides this tokenizer's output (its vocabulary, merges, pattern...),
+        so cached results are reused only for the very same tokenizer. Adapters override the
+        default, which trusts the name."""
+        return _hash(self.family, self.name, self.vocab_size)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} family={self.family} vocab_size={self.vocab_size}>"
+
+
+def _hash(*parts: object) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else repr(part).encode("utf-8")
+        h.update(len(data).to_bytes(8, "little") + data)
+    return h.hexdigest()

@@ -17,7 +17,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import TokenizerError, TokenizerUnavailable
-from .base import Tokenizer
+from ..bpe.alphabet import UNICODE_TO_BYTE
+from .base import Tokenizer, _hash
+
+
+def _is_byte_level(tok) -> bool:
+    """Byte-level BPEs (GPT-2 style) spell their vocabulary in GPT-2's byte-to-unicode alphabet."""
+    return type(tok.decoder).__name__ == "ByteLevel"
 
 
 def _from_folder(folder: Path):
@@ -75,6 +81,7 @@ class HFTokenizer(Tokenizer):
         model = self._tok.model
         unk = getattr(model, "unk_token", None)
         self.unk_id = self._tok.token_to_id(unk) if unk else None
+        self._byte_level = _is_byte_level(self._tok)
         if getattr(model, "byte_fallback", False):
             ids = (self._tok.token_to_id(f"<0x{b:02X}>") for b in range(256))
             self.byte_fallback_ids = frozenset(i for i in ids if i is not None)
@@ -87,6 +94,24 @@ class HFTokenizer(Tokenizer):
 
     def decode(self, ids: Sequence[int]) -> str:
         return self._tok.decode(list(ids), skip_special_tokens=False)
+
+    def decode_batch(self, batch: Sequence[Sequence[int]]) -> list[str]:
+        return self._tok.decode_batch([list(ids) for ids in batch], skip_special_tokens=False)
+
+    def token_bytes(self, token_id: int) -> bytes:
+        """The UTF-8 bytes a token stands for: byte-level pieces are mapped back to bytes,
+        ``▁`` (Metaspace) is a space, ``<0xNN>`` is a raw byte, a WordPiece ``##`` is dropped."""
+        if token_id == self.unk_id:
+            return b""  # stands for text it could not represent, not for its own spelling
+        piece = self._tok.id_to_token(token_id) or ""
+        if self._byte_level:
+            return bytes(UNICODE_TO_BYTE.get(ch, 0) for ch in piece)
+        if token_id in self.byte_fallback_ids:
+            return bytes([int(piece[3:5], 16)])
+        return piece.removeprefix("##").replace("\u2581", " ").encode("utf-8")
+
+    def fingerprint(self) -> str:
+        return _hash(self.family, self._tok.to_str())
 
     def to_json(self) -> str:
         return self._tok.to_str()

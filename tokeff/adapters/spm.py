@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import TokenizerError
-from .base import Tokenizer
+from .base import Tokenizer, _hash
 
 
 class SentencePieceTokenizer(Tokenizer):
@@ -48,6 +48,21 @@ class SentencePieceTokenizer(Tokenizer):
 
     def decode(self, ids: Sequence[int]) -> str:
         return self._sp.decode(list(ids))
+
+    def decode_batch(self, batch: Sequence[Sequence[int]]) -> list[str]:
+        return self._sp.decode([list(ids) for ids in batch])
+
+    def token_bytes(self, token_id: int) -> bytes:
+        """The UTF-8 bytes a piece stands for: ``▁`` is a space, ``<0xNN>`` a raw byte, and
+        control pieces (``<s>``, ``<unk>``) stand for no text."""
+        if self._sp.is_byte(token_id):
+            return bytes([int(self._sp.id_to_piece(token_id)[3:5], 16)])
+        if self._sp.is_control(token_id) or self._sp.is_unknown(token_id):
+            return b""
+        return self._sp.id_to_piece(token_id).replace("\u2581", " ").encode("utf-8")
+
+    def fingerprint(self) -> str:
+        return _hash(self.family, self._proto)
 
     @property
     def model_proto(self) -> bytes:

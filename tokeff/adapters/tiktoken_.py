@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import TokenizerError, TokenizerUnavailable
-from .base import Tokenizer
+from .base import Tokenizer, _hash
 
 # encode_ordinary_batch's thread pool: one thread per core we may use; analysis workers set 1.
 _THREADS = max(1, os.cpu_count() or 1)
@@ -147,8 +147,15 @@ class TiktokenTokenizer(Tokenizer):
     def decode(self, ids: Sequence[int]) -> str:
         return self._enc.decode(list(ids), errors="replace")
 
+    def decode_batch(self, batch: Sequence[Sequence[int]]) -> list[str]:
+        return [b.decode("utf-8", errors="replace") for b in self._enc.decode_bytes_batch([list(i) for i in batch])]
+
     def token_bytes(self, token_id: int) -> bytes:
         return self._enc.decode_single_token_bytes(token_id)
+
+    def fingerprint(self) -> str:
+        ranks = self._enc._mergeable_ranks  # the encoding's content: tiktoken exposes no public accessor
+        return _hash(self.family, self._enc._pat_str, sorted(ranks.items(), key=lambda kv: kv[1]), self._enc._special_tokens)
 
     def __getstate__(self) -> dict:
         return {"encoding_name": self._encoding_name}

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import TokenizerError
-from .base import Tokenizer
+from .base import Tokenizer, _hash
 
 
 class TokeffBPETokenizer(Tokenizer):
@@ -37,3 +37,6 @@ class TokeffBPETokenizer(Tokenizer):
 
     def token_bytes(self, token_id: int) -> bytes:
         return self.model.token_bytes(token_id)
+
+    def fingerprint(self) -> str:
+        return _hash(self.family, self.model.pattern, self.model.merges, self.model.special_tokens)
