@@ -2,11 +2,12 @@
 
 Run on demand (not a test), from the repository root::
 
-    python bench/scale_1gb.py [--size 1GB] [--shared ../shared] [--workers N] [--keep DIR]
+    python bench/scale_1gb.py [--size 1GB] [--single-line] [--shared ../shared] [--workers N] [--keep DIR]
 
 It builds a corpus of about ``--size`` in a temporary folder from real text (paragraphs of the
 shared Gutenberg books and Tiny Shakespeare, NTREX-128 sentences in every language, and the
-standard library's own Python source, shuffled and repeated), runs::
+standard library's own Python source, shuffled and repeated; ``--single-line``: one line of
+real sentences without a newline), runs::
 
     python -m tokeff analyze --corpus THAT --tokenizer tiktoken:cl100k_base --tokenizer bytes --no-report
 
@@ -212,6 +213,7 @@ def main() -> int:
     ap.add_argument("--size", type=parse_size, default=parse_size("1GB"), help="corpus size, e.g. 1GB, 100MB (default 1GB)")
     ap.add_argument("--shared", help="the shared data folder (default: TOKEFF_SHARED or ../shared)")
     ap.add_argument("--workers", type=int, help="--workers for analyze (default: all cores)")
+    ap.add_argument("--single-line", action="store_true", help="one line of --size bytes instead of many documents")
     ap.add_argument("--keep", metavar="DIR", help="build the corpus and results here and keep them")
     opts = ap.parse_args()
     shared = shared_folder(opts.shared)
@@ -221,7 +223,7 @@ def main() -> int:
         folder.mkdir(parents=True, exist_ok=True)
         corpus = folder / "scale.txt"
         t0 = time.perf_counter()
-        size = build_corpus(corpus, opts.size, shared)
+        size = (build_single_line if opts.single_line else build_corpus)(corpus, opts.size, shared)
         print(f"built {corpus.name}: {size / 1e6:,.0f} MB in {time.perf_counter() - t0:.0f} s", flush=True)
         args = analyze_args(corpus, folder / "results", opts.workers)
         print("running: python -m tokeff " + " ".join(args), flush=True)

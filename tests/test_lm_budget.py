@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import tokeff.lm.evaluate as evaluate_module
+import tokeff.lm.train as train_module
 from tokeff.adapters.simple import BytesTokenizer
 from tokeff.lm import LOSS_FN, Budget, ModelConfig, TrainConfig, train_lm
 from tokeff.lm.model import LOSS_NAME
@@ -74,6 +76,7 @@ def test_equal_flops_runs_and_one_loss_object(tmp_path) -> None:
         hook.remove()
     a, b = results
     assert a.loss_function == b.loss_function == LOSS_NAME
+    assert train_module.LOSS_FN is evaluate_module.LOSS_FN is LOSS_FN  # training and scoring share it
     assert abs(a.train_flops / b.train_flops - 1) < 0.01
     assert abs(a.train_flops / 2.1e9 - 1) < 0.01
     assert a.train_tokens_seen > b.train_tokens_seen  # the big vocabulary's output layer costs

@@ -35,7 +35,7 @@ from .adapters.base import Tokenizer
 from .corpus.core import Corpus, Document
 from .errors import TokeffError
 from .metrics.base import MetricRow, RowContext
-from .metrics.batch import EncodedBatch, TextBatch
+from .metrics.batch import EncodedBatch, TextBatch, WordTable
 from .metrics.bootstrap import Bootstrap, precompute_replicates
 from .metrics.compression import COUNTED_BASELINES, CompressionAccumulator, normalized_sequence_length_rows
 from .metrics.coverage import CoverageAccumulator, token_length_histogram, vocab_utilization_rows
@@ -113,10 +113,11 @@ def _chunks(corpus: Corpus, settings: MetricSettings) -> Iterator[list[Document]
 def _run_shard(corpus: Corpus, tokenizers: Sequence[Tokenizer], settings: MetricSettings,
                shard: int, shards: int, on_bytes=None) -> dict[str, dict[str, Any]]:
     state = _new_state(corpus, tokenizers, settings)
+    table = WordTable()  # word ids shared by all chunks and tokenizers of this shard
     for c, docs in enumerate(_chunks(corpus, settings)):
         if c % shards != shard:
             continue
-        text = TextBatch(docs, settings.word_sample)
+        text = TextBatch(docs, settings.word_sample, table)
         for tok in tokenizers:
             batch = EncodedBatch(text, tok.encode_batch(text.texts), tok)
             for acc in state[tok.name].values():

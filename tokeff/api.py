@@ -213,6 +213,20 @@ def describe_corpus(c: Corpus) -> dict[str, object]:
             "reference_language": c.reference_language, "split": "eval", "train_fraction": c.train_fraction}
 
 
+#: Text per chunk of the measurement pass to aim for: every tokenizer's ids of a chunk, and its
+#: words, are in memory at once (tens of bytes per byte of text), once per worker.
+CHUNK_BYTES = 4 << 20
+
+
+def chunk_docs_for(described: Sequence[dict[str, object]], default: int = 512) -> int:
+    """Documents per measurement chunk: the default, fewer when the corpora's documents are so
+    long on average (up to a megabyte each: see :mod:`tokeff.corpus.sources`) that a chunk of
+    ``default`` would hold far more than :data:`CHUNK_BYTES` of text. Chunking changes no number."""
+    sizes = [int(d["bytes"]) / max(1, int(d["documents"])) for d in described if d.get("documents")]
+    largest = max(sizes, default=0.0)
+    return max(1, min(default, int(CHUNK_BYTES // max(largest, 1.0))))
+
+
 def save_trained_tokenizers(toks: Sequence[Tokenizer], folder: Path) -> None:
     """Keep the tokenizers trained in this run beside the results, so numbers can be re-derived."""
     for t in toks:
@@ -289,8 +303,10 @@ def analyze(
         check_training_options(budget, model)
     loaded = load_all(tokenizers, corpora, note=note, need_train=train, **corpus_options)
     folder = Path(out) if out is not None else None
+    described = [describe_corpus(c) for c in loaded.corpora]
     settings = MetricSettings(baseline=baseline, bootstrap_replicates=bootstrap, seed=seed, confidence=confidence,
-                              reference_language=reference_language, word_metrics=word_metrics, roundtrip=roundtrip)
+                              reference_language=reference_language, word_metrics=word_metrics, roundtrip=roundtrip,
+                              chunk_docs=chunk_docs_for(described))
     run: dict[str, object] = {
         "tokeff_version": versions().get("tokeff", "dev"),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -299,7 +315,7 @@ def analyze(
                      "metrics": _jsonable(settings), "train": train, "seed": seed,
                      **{k: v for k, v in corpus_options.items()}},
         "versions": versions(),
-        "corpora": [describe_corpus(c) for c in loaded.corpora],
+        "corpora": described,
         "tokenizers": [describe_tokenizer(t) for t in loaded.tokenizers],
         "skipped": loaded.skipped,
         "timings": {},

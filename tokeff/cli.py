@@ -8,7 +8,9 @@ the traceback instead. Ctrl-C exits with status 130, leaving every file already 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -185,12 +187,36 @@ def _int_list(text: str) -> list[int]:
         raise TokeffError(f"--vocab {text!r}: expected whole numbers separated by commas, e.g. 1024,4096,16384") from None
 
 
+#: The process that runs the command; forked measurement workers inherit the SIGINT handler.
+_MAIN_PID: int | None = None
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C: end the measurement workers, then stop this process with KeyboardInterrupt.
+
+    A terminal sends SIGINT to the whole process group, workers included; ``kill -INT PID`` (or
+    a job runner) reaches only this process. Either way the workers ignore it (a worker dying of
+    KeyboardInterrupt prints its own traceback, and its pool would hand it the next corpus) and
+    this process terminates them, so nothing outlives the run and no traceback is shown."""
+    import multiprocessing
+
+    if os.getpid() != _MAIN_PID:
+        return  # a forked worker: the main process is about to terminate it
+    for child in multiprocessing.active_children():
+        child.terminate()  # SIGTERM: ends at once, silently
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.debug:
         warnings.filterwarnings("default")
         warnings.formatwarning = lambda msg, cat, *a, **k: f"tokeff: warning: {msg}\n"
+    global _MAIN_PID
+    if argv is None and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        _MAIN_PID = os.getpid()
+        signal.signal(signal.SIGINT, _interrupt)  # the command line only: a notebook keeps its own handler
     try:
         return _run(args)
     except TokeffError as e:

@@ -20,6 +20,7 @@ Both paths give the same words.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import regex
@@ -36,7 +37,8 @@ _WORD_RE = regex.compile(
     regex.V1,
 )
 # Fast paths. For ASCII text, letters/marks/digits are exactly [A-Za-z0-9] and the standard
-# library's engine finds them about twice as fast as ``regex``. Otherwise, without any no-space character the definition above reduces to plain runs.
+# library's engine finds them about twice as fast as ``regex``. Otherwise, without any
+# no-space character the definition above reduces to plain runs (see :func:`_runs`).
 _RUN_RE = regex.compile(r"[\p{L}\p{M}\p{N}]++")
 _HAS_NO_SPACE_RE = regex.compile(rf"[{_NO_SPACE_CLASS}]")
 _ASCII_RUN_RE = re.compile(r"[A-Za-z0-9]+")
@@ -46,14 +48,47 @@ _PAIRS_RE = regex.compile(
     rf"((?=[{_NO_SPACE_CLASS}])\X)|((?:(?![{_NO_SPACE_CLASS}])[\p{{L}}\p{{M}}\p{{N}}])+)",
     regex.V1,
 )
-# Every no-space script starts at or above U+0E00 (Thai), so a text whose largest code point is
-# below it (ASCII, Latin, Cyrillic, Greek, Arabic, Hebrew, the Indic scripts) needs no search.
-_FIRST_NO_SPACE = "\u0e00"
+# Every no-space script starts at or above U+0E00 (Thai), so a text with no code point from there
+# up (ASCII, Latin, Cyrillic, Greek, Arabic, Hebrew, the Indic scripts) needs no script search.
+# The standard library's engine tests a plain code-point range far faster than ``max(text)``
+# builds one-character strings (10 MB of NTREX: 0.13 s -> 0.02 s).
+_AT_OR_ABOVE_THAI_RE = re.compile("[\u0e00-\U0010ffff]")
+_ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
+
+
+@functools.cache
+def _bmp_run_re() -> re.Pattern[str]:
+    r"""``_RUN_RE`` for text without astral characters, on the standard library's engine.
+
+    Its character class lists the code points below U+10000 that ``regex`` itself puts in
+    ``[\p{L}\p{M}\p{N}]`` (so both agree by construction, whatever Unicode version each ships);
+    the standard engine tests such a class with a bitmap, about twice as fast as ``regex``
+    looks up the properties (4.5 MB of spaced non-ASCII NTREX text: 0.29 s -> 0.15 s).
+    Built on first use, in about 30 ms.
+    """
+    one = regex.compile(r"[\p{L}\p{M}\p{N}]")
+    ranges: list[str] = []
+    start = None
+    for cp in range(0x10001):
+        inside = cp < 0x10000 and one.match(chr(cp)) is not None
+        if inside and start is None:
+            start = cp
+        elif not inside and start is not None:
+            ranges.append(re.escape(chr(start)) + (f"-{re.escape(chr(cp - 1))}" if cp - 1 > start else ""))
+            start = None
+    return re.compile(f"[{''.join(ranges)}]+")
+
+
+def _runs(text: str) -> list[str]:
+    """The letter/mark/digit runs of a text without no-space characters (the fast path)."""
+    if _ASTRAL_RE.search(text) is None:
+        return _bmp_run_re().findall(text)
+    return _RUN_RE.findall(text)
 
 
 def _spaced(text: str) -> bool:
     """True when ``text`` has no character of a no-space script (so the fast path is exact)."""
-    return not text or max(text) < _FIRST_NO_SPACE or _HAS_NO_SPACE_RE.search(text) is None
+    return _AT_OR_ABOVE_THAI_RE.search(text) is None or _HAS_NO_SPACE_RE.search(text) is None
 
 
 def words(text: str) -> list[str]:
@@ -61,7 +96,7 @@ def words(text: str) -> list[str]:
     if text.isascii():
         return _ASCII_RUN_RE.findall(text)
     if _spaced(text):
-        return _RUN_RE.findall(text)
+        return _runs(text)
     return [char or run for char, run in _PAIRS_RE.findall(text)]
 
 
@@ -70,7 +105,7 @@ def count_words(text: str) -> int:
     if text.isascii():
         return len(_ASCII_RUN_RE.findall(text))
     if _spaced(text):
-        return len(_RUN_RE.findall(text))
+        return len(_runs(text))
     return len(_PAIRS_RE.findall(text))
 
 
@@ -79,6 +114,6 @@ def segment(text: str) -> tuple[list[str], int]:
     if text.isascii():
         return _ASCII_RUN_RE.findall(text), 0
     if _spaced(text):
-        return _RUN_RE.findall(text), 0
+        return _runs(text), 0
     pairs = _PAIRS_RE.findall(text)
     return [char or run for char, run in pairs], sum(1 for char, _ in pairs if char)

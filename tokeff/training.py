@@ -26,7 +26,7 @@ MAX_LM_VOCAB = 262_144
 
 #: Evaluation text per corpus for the LM: enough for a stable bits per byte, small enough that
 #: scoring every token stays a fraction of a seconds-long training run.
-EVAL_BYTES_PER_CORPUS = 24_000
+EVAL_BYTES_PER_CORPUS = 6_000
 
 
 def lm_texts(corpora: Sequence[Corpus], eval_bytes_per_corpus: int = EVAL_BYTES_PER_CORPUS) -> tuple[list[str], list[str]]:
@@ -71,7 +71,7 @@ def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, 
     """Train one LM per tokenizer; return the metrics table with the LM rows added, and the
     training settings for ``run.json``. Writes ``curves.csv``/``cost.csv`` after every tokenizer,
     so an interrupted run keeps what finished; checkpoints let a rerun resume the one in flight."""
-    from .lm import DEFAULT_BUDGET, cost_table, train_lm
+    from .lm import DEFAULT_BUDGET, cost_table
 
     corpora: list[Corpus] = loaded.corpora
     train_texts, eval_texts = lm_texts(corpora)
@@ -90,14 +90,16 @@ def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, 
         ckpt = folder / "checkpoints" / _slug(tok.name) if folder is not None else None
         kwargs = dict(model=model, budget=budget or DEFAULT_BUDGET, seed=seed, device=device,
                       checkpoint_dir=ckpt, resume=ckpt is not None, progress=progress)
+        if ckpt is not None and (ckpt / "checkpoint.pt").exists():
+            note(f"{tok.name}: resuming from the checkpoint in {ckpt}")
         try:
-            result = train_lm(tok, train_texts, eval_texts, **kwargs)
+            result = _train_one(tok, train_texts, eval_texts, ckpt, kwargs)
         except ValueError as e:
             if ckpt is None or "different run" not in str(e):
                 raise
             note(f"{tok.name}: the checkpoint in {ckpt} is from other settings; starting afresh")
             shutil.rmtree(ckpt, ignore_errors=True)
-            result = train_lm(tok, train_texts, eval_texts, **kwargs)
+            result = _train_one(tok, train_texts, eval_texts, ckpt, kwargs)
         for r in result.rows():
             rows.append({"corpus": corpus_name, "language": "all", "tokenizer": tok.name, **r,
                          "ci_low": math.nan, "ci_high": math.nan, "n": result.eval_tokens, "note": ""})
@@ -116,6 +118,21 @@ def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, 
             results.write_csv(folder / results.COST_FILE, pd.concat(costs, ignore_index=True))
     out = pd.concat([metrics, results.tidy(rows)], ignore_index=True) if rows else metrics
     return out, info
+
+
+def _train_one(tok, train_texts: list[str], eval_texts: list[str], ckpt: Path | None, kwargs: dict):
+    """:func:`tokeff.lm.train_lm`, leaving no half-written checkpoint behind when interrupted."""
+    from .lm import train_lm
+
+    try:
+        return train_lm(tok, train_texts, eval_texts, **kwargs)
+    except KeyboardInterrupt:
+        # Ctrl-C inside a checkpoint write leaves its temporary file; the last whole checkpoint
+        # (checkpoint.pt, replaced atomically) is what a rerun resumes from.
+        if ckpt is not None:
+            for tmp in ckpt.glob("*.tmp"):
+                tmp.unlink(missing_ok=True)
+        raise
 
 
 def _curves(curves: list[pd.DataFrame]) -> pd.DataFrame:

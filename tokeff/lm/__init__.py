@@ -56,11 +56,17 @@ FLOPs per token (training) everywhere: ``6N + 6 n_layer context d_model + 6 d_mo
 ``N = 12 n_layer d_model**2`` -- Kaplan et al. plus the output layer, which is what a
 vocabulary costs.
 
-Cost of running the default: evaluation is a forward pass over every evaluation token (about a
-third of a training step's cost per token), so keep evaluation text to tens of kilobytes when
-the training budget is a few seconds.
+What the default buys: ``flops=1.5e11`` is about three seconds of training per tokenizer, which
+is dozens of steps for a byte-level vocabulary but only a handful for a 50k vocabulary and a
+single step at 200k -- the tiny model's output layer is most of its compute. That is the honest
+equal-compute answer at that scale; for models that have learned something under every
+tokenizer, give a budget in the 1e12-1e13 range (a minute or more per tokenizer on a laptop).
 
-Importing this package is cheap; torch loads on first use of a name that needs it.
+Evaluation is a forward pass over every evaluation token, about a third of a training step's
+cost per token, which for a 200k vocabulary means ~50 MFLOPs per token in the output layer
+alone: keep evaluation text to about ten kilobytes when the training budget is a few seconds.
+
+Importing this package is cheap: torch loads on first use of one of the names above.
 """
 
 from __future__ import annotations
