@@ -178,6 +178,12 @@ class RunStats:
     def showed_eta(self) -> bool:
         return bool(_ETA.search(self.stderr))
 
+    @property
+    def last_progress(self) -> str:
+        """The measurement bar's last state (text measured, elapsed time of the pass, rate)."""
+        states = [s.strip() for s in re.split(r"[\r\n]", self.stderr) if s.startswith("measuring:")]
+        return states[-1] if states else ""
+
 
 def run_monitored(args: list[str], *, env: dict[str, str] | None = None, timeout: float = 3600) -> RunStats:
     """Run ``python -m tokeff ARGS`` and sample its process tree's RSS every 0.2 s."""
@@ -238,6 +244,7 @@ def main() -> int:
     print(f"peak RSS       {stats.peak_rss / 2**20:,.0f} MiB (process tree: CLI + workers)")
     print(f"RSS < 1 GiB    {'yes' if ok else 'NO'}")
     print(f"progress ETA   {'shown' if stats.showed_eta else 'not shown (the bar has no total)'}")
+    print(f"last progress  {stats.last_progress or '(none)'}")
     return 0 if ok else 1
 
 

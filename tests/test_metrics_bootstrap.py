@@ -65,3 +65,21 @@ def test_no_replicates_means_no_interval():
     value, lo, hi = ratio_with_ci(sums, 0, sums, 1, Bootstrap(replicates=0))
     assert value == pytest.approx(8 / 3)
     assert np.isnan(lo) and np.isnan(hi)
+
+
+def test_poisson_weights_equal_the_sixteen_threshold_definition():
+    # the fast path counts the thresholds a hash reaches in two steps; the definition counts
+    # them all (inverse-CDF sampling of Poisson(1))
+    from tokeff.metrics.bootstrap import _THRESHOLDS, _splitmix64
+
+    slots, replicates = np.arange(0, SLOTS, 7), 64
+    for seed in (0, 1, 2**63 + 5):
+        with np.errstate(over="ignore"):
+            base = _splitmix64(np.asarray([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))[0]
+            s = slots.astype(np.uint64)[:, None] * np.uint64(0xD1B54A32D192ED03)
+            r = np.arange(replicates, dtype=np.uint64)[None, :] * np.uint64(0x8CB92BA72F3D8DD7)
+            h = _splitmix64(_splitmix64(s ^ base) + r)
+        expected = sum((h >= t).astype(np.uint8) for t in _THRESHOLDS)
+        got = poisson_weights(slots, replicates, seed)
+        assert got.dtype == np.uint8 and np.array_equal(got, expected)
+        assert got.max() >= 5  # the tail lookup was exercised

@@ -78,3 +78,19 @@ def test_word_sample_uses_the_same_documents_for_every_number():
     assert h.value == pytest.approx(f.value, rel=0.05)
     # compression metrics still see every document
     assert value(half, "bytes_per_token").n == 400
+
+
+def test_word_table_starting_over_changes_nothing(monkeypatch):
+    # a table that starts over after every chunk (and every tokenizer dropping its per-word
+    # counts with it) gives the same numbers as one that keeps every word
+    import tokeff.metrics.batch as batch
+    from tokeff.adapters.simple import BytesTokenizer
+
+    docs = [Document(f"w{i % 7} common{i % 3} ä{i}", "xx", str(i)) for i in range(60)]
+    settings = MetricSettings(split="all", bootstrap_replicates=50, chunk_docs=8)
+    toks = [GreedyToy(TOY_VOCAB), BytesTokenizer()]
+    full = measure([toy_corpus(docs)], toks, settings=settings, workers=1, progress=False).metrics
+    monkeypatch.setattr(batch, "MAX_TABLE_WORDS", 3)
+    small = measure([toy_corpus(docs)], toks, settings=settings, workers=1, progress=False).metrics
+    assert full.equals(small)
+    assert value(full, "words", toks[0].name).value == 180

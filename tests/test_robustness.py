@@ -284,6 +284,18 @@ def test_ctrl_c_during_measurement_exits_130_and_ends_the_workers(to_group: bool
     assert not (out / "metrics.csv").exists()  # nothing finished, so nothing claims to be a result
 
 
+def test_ctrl_c_while_sentencepiece_trains_exits_at_once(tmp_path: Path, shared_dir: Path) -> None:
+    # SentencePiece trains in C++ for about a minute on all of NTREX-128; Python only sees the
+    # interrupt when control comes back, so tokeff must not wait for the trainer to return.
+    out, log = tmp_path / "out", tmp_path / "stderr.txt"
+    proc = _start(["analyze", "--corpus", f"parallel:{shared_dir / 'corpora' / 'ntrex128'}",
+                   "--tokenizer", "train:spm-unigram:8000", "--out", str(out), "--no-report"], _fresh_cache(tmp_path), log)
+    _wait_for(lambda: "training train:spm-unigram:8000" in log.read_text(), proc)
+    time.sleep(3)  # well inside the trainer by now
+    status, seconds = _ctrl_c(proc)
+    _assert_interrupted_cleanly(status, log.read_text(), seconds, out, proc.pid)
+
+
 def test_ctrl_c_during_training_keeps_metrics_and_resumes_to_the_same_result(tmp_path: Path) -> None:
     corpus = f"parallel:{_parallel_corpus(tmp_path, 'eng', 'deu', 'rus')}"
     args = ["analyze", "--corpus", corpus, "--tokenizer", "bytes", "--train", "--budget", "steps=6",

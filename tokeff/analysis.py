@@ -6,8 +6,9 @@ bootstrap slots) is computed once per chunk; then each tokenizer encodes the chu
 ``encode_batch`` and that one encoding feeds every accumulator of :mod:`tokeff.metrics`.
 
 Memory is flat in corpus size: accumulators keep integer sums per language and bootstrap slot
-(at most 65,536 slots), unigram counts (at most |V| per language), and a bounded cache of
-per-word token counts; parallel corpora additionally keep one small record per aligned line.
+(at most 65,536 slots), unigram counts (at most |V| per language), and a bounded table of
+distinct words with each tokenizer's token count per word; parallel corpora additionally keep
+one small record per aligned line.
 
 **Workers.** Chunks are dealt round-robin to ``workers`` processes (chunk c goes to worker
 c mod workers); each worker reads the corpus stream itself and skips the others' chunks, so

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.metadata
 import platform
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +99,29 @@ def check_splits(corpora: Sequence[Corpus], *, need_train: bool) -> None:
                           "give more documents, or drop --train and the train: tokenizers")
 
 
+def _interruptible(load: Callable[[], Tokenizer]) -> Tokenizer:
+    """``load()`` in a helper thread while this thread waits, so that Ctrl-C stops the run at once.
+
+    Python runs signal handlers in the main thread only, between bytecodes; SentencePiece's
+    trainer stays in C++ for minutes, so Ctrl-C during ``train:spm-*`` would otherwise wait for
+    it to finish. The helper is a daemon thread: an interrupted run exits without it."""
+    done: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            done["value"] = load()
+        except BaseException as e:  # handed to the main thread as it is
+            done["error"] = e
+
+    helper = threading.Thread(target=run, name="tokeff-load-tokenizer", daemon=True)
+    helper.start()
+    while helper.is_alive():
+        helper.join(0.1)  # a timed wait: Ctrl-C's KeyboardInterrupt is raised here
+    if "error" in done:
+        raise done["error"]  # type: ignore[misc]
+    return done["value"]  # type: ignore[return-value]
+
+
 def load_all(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], *,
              note: Note = _print_note, need_train: bool = False, **corpus_options) -> Loaded:
     """Load corpora, then tokenizers; tokenizers unavailable here are skipped with a note.
@@ -116,7 +140,7 @@ def load_all(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corp
         try:
             if is_trained_spec(t):
                 note(f"training {t} on the train split of {', '.join(c.name for c in cs)}")
-            toks.append(load_tokenizer(t, train_texts=lambda: train_texts(cs)))
+            toks.append(_interruptible(lambda t=t: load_tokenizer(t, train_texts=lambda: train_texts(cs))))
         except TokenizerUnavailable as e:
             note(f"skipping {t}: {e}")
             skipped.append({"tokenizer": t, "reason": str(e)})

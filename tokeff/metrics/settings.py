@@ -25,8 +25,9 @@ class MetricSettings:
         unk_threshold: a (language, tokenizer) pair whose share of characters lost to UNK
             exceeds this is left out of premiums, as in Petrov et al. 2023.
         split: which documents to measure (``"eval"``: those no trained tokenizer learned from).
-        word_metrics: compute the word-level family (segmentation costs about as much as a fast
-            tokenizer's encoding, shared by all tokenizers of a run).
+        word_metrics: compute the word-level family (the costliest: segmentation, shared by all
+            tokenizers, plus one encoding of every distinct word per tokenizer; see
+            :mod:`tokeff.metrics.words`).
         word_sample: share of documents (by hash of ``doc_id``) the word family is computed on;
             1.0 = all. Lower it to speed up large corpora; the rows' ``n`` and note say so.
         roundtrip: check ``decode(encode(x)) == x`` for every document (one decode each).
