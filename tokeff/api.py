@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,6 +26,9 @@ from . import results
 from .adapters import Tokenizer, is_trained_spec, load_tokenizer
 from .corpus import Corpus, load_corpora
 from .errors import TokeffError, TokenizerUnavailable
+
+if TYPE_CHECKING:
+    from .cache import ResultsCache
 
 #: Tokenizers compared when none is named: the byte baseline, three generations of OpenAI's
 #: byte-level BPE, and three tokenizers trained on the analysed text itself.

@@ -30,18 +30,16 @@ EVAL_BYTES_PER_CORPUS = 6_000
 
 
 def lm_texts(corpora: Sequence[Corpus], eval_bytes_per_corpus: int = EVAL_BYTES_PER_CORPUS) -> tuple[list[str], list[str]]:
-    """The training texts (every train document) and the evaluation texts (each corpus's eval
-    documents, in order, up to ``eval_bytes_per_corpus``; at least one per corpus)."""
+    """The training texts (every train document) and the evaluation texts: from each corpus,
+    every k-th eval document, k chosen so about ``eval_bytes_per_corpus`` bytes are taken. A
+    stride rather than a prefix, so that a corpus stored language by language (a parallel
+    corpus) is scored in all its languages, not only the first one."""
     train = [t for c in corpora for t in c.texts("train")]
     evals: list[str] = []
     for c in corpora:
-        used = 0
-        for t in c.texts("eval"):
-            n = len(t.encode("utf-8"))
-            if used and used + n > eval_bytes_per_corpus:
-                break
-            evals.append(t)
-            used += n
+        sizes = [len(t.encode("utf-8")) for t in c.texts("eval")]
+        stride = max(1, math.ceil(sum(sizes) / eval_bytes_per_corpus)) if sizes else 1
+        evals += [t for i, t in enumerate(c.texts("eval")) if i % stride == 0]
     return train, evals
 
 
@@ -71,7 +69,7 @@ def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, 
     """Train one LM per tokenizer; return the metrics table with the LM rows added, and the
     training settings for ``run.json``. Writes ``curves.csv``/``cost.csv`` after every tokenizer,
     so an interrupted run keeps what finished; checkpoints let a rerun resume the one in flight."""
-    from .lm import DEFAULT_BUDGET, cost_table
+    from .lm import DEFAULT_BUDGET, cost_table, train_lm
 
     corpora: list[Corpus] = loaded.corpora
     train_texts, eval_texts = lm_texts(corpora)
@@ -93,13 +91,13 @@ def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, 
         if ckpt is not None and (ckpt / "checkpoint.pt").exists():
             note(f"{tok.name}: resuming from the checkpoint in {ckpt}")
         try:
-            result = _train_one(tok, train_texts, eval_texts, ckpt, kwargs)
+            result = train_lm(tok, train_texts, eval_texts, **kwargs)
         except ValueError as e:
             if ckpt is None or "different run" not in str(e):
                 raise
             note(f"{tok.name}: the checkpoint in {ckpt} is from other settings; starting afresh")
             shutil.rmtree(ckpt, ignore_errors=True)
-            result = _train_one(tok, train_texts, eval_texts, ckpt, kwargs)
+            result = train_lm(tok, train_texts, eval_texts, **kwargs)
         for r in result.rows():
             rows.append({"corpus": corpus_name, "language": "all", "tokenizer": tok.name, **r,
                          "ci_low": math.nan, "ci_high": math.nan, "n": result.eval_tokens, "note": ""})
@@ -118,21 +116,6 @@ def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, 
             results.write_csv(folder / results.COST_FILE, pd.concat(costs, ignore_index=True))
     out = pd.concat([metrics, results.tidy(rows)], ignore_index=True) if rows else metrics
     return out, info
-
-
-def _train_one(tok, train_texts: list[str], eval_texts: list[str], ckpt: Path | None, kwargs: dict):
-    """:func:`tokeff.lm.train_lm`, leaving no half-written checkpoint behind when interrupted."""
-    from .lm import train_lm
-
-    try:
-        return train_lm(tok, train_texts, eval_texts, **kwargs)
-    except KeyboardInterrupt:
-        # Ctrl-C inside a checkpoint write leaves its temporary file; the last whole checkpoint
-        # (checkpoint.pt, replaced atomically) is what a rerun resumes from.
-        if ckpt is not None:
-            for tmp in ckpt.glob("*.tmp"):
-                tmp.unlink(missing_ok=True)
-        raise
 
 
 def _curves(curves: list[pd.DataFrame]) -> pd.DataFrame:

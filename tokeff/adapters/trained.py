@@ -26,7 +26,7 @@ import io
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 
-from ..errors import TokenizerError
+from ..errors import TokeffError, TokenizerError
 from .base import Tokenizer
 
 KINDS = ("hf-bpe", "spm-unigram", "spm-bpe", "bpe")
@@ -106,7 +106,10 @@ def train_tokeff_bpe(spec: str, texts: Iterable[str], vocab_size: int) -> Tokeni
 
     from .tokeff_bpe import TokeffBPETokenizer
 
-    model = train_bpe(texts, vocab_size, pattern="cl100k")
+    try:
+        model = train_bpe(texts, vocab_size, pattern="cl100k")
+    except TokeffError as e:
+        raise TokenizerError(f"{spec}: {e}") from None
     return TokeffBPETokenizer(model, name=spec, source="tokeff BPE (cl100k pre-split) on the train split")
 
 

@@ -322,16 +322,20 @@ def train_lm(
     def save_checkpoint(step: int) -> None:
         ckpt_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = ckpt_path.with_suffix(".tmp")
-        torch.save(
-            {
-                "fingerprint": fingerprint, "model": net.state_dict(), "optimizer": opt.state_dict(),
-                "step": step, "data_position": step * tokens_per_step,  # schedule and data follow the step
-                "rng_cpu": torch.get_rng_state(),
-                "rng_cuda": torch.cuda.get_rng_state_all() if dev.type == "cuda" else None,
-                "wall_seconds": wall, "eval_seconds": eval_seconds, "curve": curve,
-            },
-            tmp,
-        )
+        try:
+            torch.save(
+                {
+                    "fingerprint": fingerprint, "model": net.state_dict(), "optimizer": opt.state_dict(),
+                    "step": step, "data_position": step * tokens_per_step,  # schedule and data follow the step
+                    "rng_cpu": torch.get_rng_state(),
+                    "rng_cuda": torch.cuda.get_rng_state_all() if dev.type == "cuda" else None,
+                    "wall_seconds": wall, "eval_seconds": eval_seconds, "curve": curve,
+                },
+                tmp,
+            )
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # interrupted mid-write: the last whole checkpoint stays
+            raise
         os.replace(tmp, ckpt_path)  # never leave a half-written checkpoint behind
 
     # --- the loop ---------------------------------------------------------------------------------
