@@ -157,13 +157,15 @@ def load_all(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corp
 
 
 def measure_cached(corpora: Sequence[Corpus], toks: Sequence[Tokenizer], settings, *, workers: int | None,
-                   progress: bool, cache: "ResultsCache | None", refresh: bool = False, note: Note = _print_note):
+                   progress: bool, cache: "ResultsCache | None", refresh: bool = False, note: Note = _print_note,
+                   fingerprints: Sequence[str] | None = None):
     """:func:`tokeff.analysis.measure`, reusing cached results per (corpus, tokenizer).
 
     A pair's rows depend on the corpus content, the tokenizer's content, the metric settings,
     the baseline tokenizer (normalized sequence length divides by it) and tokeff's code; all of
     them are in the key, so adding one tokenizer to a run measures only that one. Each pair is
     stored as soon as its corpus is measured, so an interrupted run keeps the corpora it finished.
+    ``fingerprints``: the corpora's content fingerprints when the caller has them already.
     """
     from dataclasses import asdict, replace
 
@@ -178,8 +180,8 @@ def measure_cached(corpora: Sequence[Corpus], toks: Sequence[Tokenizer], setting
     base = by_name.get(settings.baseline)
     base_print = base.fingerprint() if base is not None else settings.baseline
     metrics, lengths, dropped, notes = [], [], [], []
-    for corpus in corpora:
-        cfp = corpus_fingerprint(corpus)
+    for i, corpus in enumerate(corpora):
+        cfp = fingerprints[i] if fingerprints is not None else corpus_fingerprint(corpus)
         keys = {t.name: cache.key("measure", corpus.name, t.name, cfp, t.fingerprint(), base_print, asdict(settings))
                 for t in toks}
         hits = {} if refresh else {n: _cached_pair(cache, k) for n, k in keys.items()}
@@ -234,11 +236,40 @@ def describe_tokenizer(t: Tokenizer) -> dict[str, object]:
     return {"name": t.name, "family": t.family, "vocab_size": t.vocab_size, "source": t.source}
 
 
-def describe_corpus(c: Corpus) -> dict[str, object]:
-    s = c.summary("eval")
-    return {"name": c.name, "documents": s["documents"], "bytes": s["bytes"], "characters": s["characters"],
-            "languages": s["languages"], "description": c.description, "parallel": c.parallel,
-            "reference_language": c.reference_language, "split": "eval", "train_fraction": c.train_fraction}
+def describe_corpus(c: Corpus, progress: bool = False) -> dict[str, object]:
+    """What ``run.json`` says of a corpus: the size of its eval split, its languages, and the
+    fingerprint of its whole content (the results cache key), all from one streaming pass."""
+    from .cache import corpus_fingerprint
+    from .corpus import split_of
+
+    docs = nbytes = nchars = 0
+    langs: set[str] = set()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(desc=f"reading {c.name}", unit="B", unit_scale=True, unit_divisor=1024, leave=False)
+
+    def documents() -> Iterator:
+        nonlocal docs, nbytes, nchars
+        for d in c.documents("all"):
+            size = len(d.text.encode("utf-8"))
+            if bar is not None:
+                bar.update(size)
+            if split_of(d.doc_id, c.train_fraction) == "eval":
+                docs, nbytes, nchars = docs + 1, nbytes + size, nchars + len(d.text)
+                langs.add(d.language)
+            yield d
+
+    try:
+        fingerprint = corpus_fingerprint(c, documents())
+    finally:
+        if bar is not None:
+            bar.close()
+    return {"name": c.name, "documents": docs, "bytes": nbytes, "characters": nchars,
+            "languages": sorted(langs), "description": c.description, "parallel": c.parallel,
+            "reference_language": c.reference_language, "split": "eval", "train_fraction": c.train_fraction,
+            "fingerprint": fingerprint}
 
 
 #: Text per chunk of the measurement pass to aim for: every tokenizer's ids of a chunk, and its
@@ -331,7 +362,7 @@ def analyze(
         check_training_options(budget, model)
     loaded = load_all(tokenizers, corpora, note=note, need_train=train, **corpus_options)
     folder = Path(out) if out is not None else None
-    described = [describe_corpus(c) for c in loaded.corpora]
+    described = [describe_corpus(c, progress) for c in loaded.corpora]
     settings = MetricSettings(baseline=baseline, bootstrap_replicates=bootstrap, seed=seed, confidence=confidence,
                               reference_language=reference_language, word_metrics=word_metrics, roundtrip=roundtrip,
                               chunk_docs=chunk_docs_for(described))
@@ -354,7 +385,8 @@ def analyze(
 
     store = ResultsCache() if cache else None
     measurement = measure_cached(loaded.corpora, loaded.tokenizers, settings, workers=workers, progress=progress,
-                                 cache=store, refresh=refresh, note=note)
+                                 cache=store, refresh=refresh, note=note,
+                                 fingerprints=[str(d["fingerprint"]) for d in described])
     run["notes"] = measurement.notes
     run["timings"]["measure_seconds"] = round(time.time() - t0, 3)
     metrics = measurement.metrics

@@ -44,7 +44,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from tokeff.corpus.core import Corpus
+from tokeff.corpus.core import Corpus, Document
 from tokeff.results import atomic_write
 
 #: Bump when the on-disk layout of a cache entry changes; older entries then read as misses.
@@ -108,7 +108,7 @@ def stable_hash(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def corpus_fingerprint(corpus: Corpus) -> str:
+def corpus_fingerprint(corpus: Corpus, documents: Iterable[Document] | None = None) -> str:
     """A hash of a corpus's content, computed in one streaming pass.
 
     Every document contributes its ``doc_id``, ``language`` and ``text`` in corpus order, each
@@ -117,11 +117,13 @@ def corpus_fingerprint(corpus: Corpus) -> str:
     measured. The corpus name is *not*: renaming a corpus does not change its numbers (a caller
     that stores the name in its cached table should put the name in the key as well).
 
-    Memory stays constant: one document at a time, whatever the corpus size.
+    Memory stays constant: one document at a time, whatever the corpus size. A caller that
+    streams the corpus anyway passes its documents (``corpus.documents("all")``, in order) as
+    ``documents``, so one pass serves both.
     """
     h = hashlib.sha256()
     h.update(f"tokeff-corpus-v1 train_fraction={corpus.train_fraction!r}\n".encode())
-    for doc in corpus.documents("all"):
+    for doc in corpus.documents("all") if documents is None else documents:
         for value in (doc.doc_id, doc.language, doc.text):
             data = value.encode("utf-8", "surrogatepass")
             h.update(len(data).to_bytes(8, "little"))
