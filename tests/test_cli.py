@@ -126,3 +126,24 @@ def test_results_cache_measures_only_what_is_new(tmp_path: Path, shared_dir: Pat
     assert (tmp_path / "b" / "metrics.csv").read_bytes() == (tmp_path / "c" / "metrics.csv").read_bytes()
     refreshed = tokeff(*common, "--tokenizer", "bytes", "--out", str(tmp_path / "d"), "--refresh", env=env)
     assert "reusing" not in refreshed.stderr
+
+
+def test_training_runs_are_cached_and_metrics_csv_is_reproducible(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n\n".join(f"Line {i}: small models learn small texts, {i % 7} times." for i in range(120)),
+                      encoding="utf-8")
+    env = {"TOKEFF_CACHE": str(tmp_path / "cache")}
+    common = ["analyze", "--corpus", str(corpus), "--tokenizer", "bytes", "--train", "--budget", "steps=3",
+              "--no-progress", "--no-report", "--bootstrap", "20"]
+    first = tokeff(*common, "--out", str(tmp_path / "a"), env=env)
+    assert first.returncode == 0, first.stderr
+    assert not (tmp_path / "a" / "checkpoints" / "bytes").exists()  # finished runs leave no optimizer state
+    second = tokeff(*common, "--out", str(tmp_path / "b"), env=env)
+    assert "reusing the cached training run" in second.stderr
+    fresh = tokeff(*common, "--out", str(tmp_path / "c"), "--no-cache", env=env)
+    assert "trained bytes" in fresh.stderr
+    # timings live in run.json, so a retrained run writes the very same metrics.csv
+    assert (tmp_path / "a" / "metrics.csv").read_bytes() == (tmp_path / "c" / "metrics.csv").read_bytes()
+    assert (tmp_path / "b" / "metrics.csv").read_bytes() == (tmp_path / "c" / "metrics.csv").read_bytes()
+    run = json.loads((tmp_path / "c" / "run.json").read_text())
+    assert run["training"]["runs"][0]["achieved_flops_per_second"] > 0

@@ -9,6 +9,7 @@ and the cost model in ``cost.csv``.
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from collections.abc import Callable, Sequence
@@ -64,58 +65,112 @@ def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name)[:80]
 
 
+#: LM numbers that are timings: recorded in run.json, kept out of metrics.csv so that the same
+#: command gives the same metrics.csv byte for byte.
+TIMING_METRICS = ("achieved_flops_per_second",)
+
+
 def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, device: str, seed: int,
-              progress: bool, folder: Path | None, note: Callable[[str], None]) -> tuple[pd.DataFrame, dict]:
+              progress: bool, folder: Path | None, note: Callable[[str], None], cache=None,
+              fingerprints: Sequence[str] = (), refresh: bool = False) -> tuple[pd.DataFrame, dict]:
     """Train one LM per tokenizer; return the metrics table with the LM rows added, and the
-    training settings for ``run.json``. Writes ``curves.csv``/``cost.csv`` after every tokenizer,
-    so an interrupted run keeps what finished; checkpoints let a rerun resume the one in flight."""
-    from .lm import DEFAULT_BUDGET, cost_table, train_lm
+    training settings for ``run.json``.
+
+    Writes ``curves.csv``/``cost.csv`` after every tokenizer, so an interrupted run keeps what
+    finished, and checkpoints let a rerun resume the one in flight. With a results ``cache``
+    (keyed by the corpora's ``fingerprints``, the tokenizer, budget, model, seed and device) a
+    tokenizer already trained under the same settings is not trained again; its checkpoint
+    folder is removed once its results are stored (the optimizer state of a 200k vocabulary is
+    hundreds of megabytes). ``refresh`` trains again and replaces what is cached."""
+    from .lm import DEFAULT_BUDGET
+    from .lm.train import resolve_device
 
     corpora: list[Corpus] = loaded.corpora
     train_texts, eval_texts = lm_texts(corpora)
     corpus_name = "+".join(c.name for c in corpora)
-    rows: list[dict] = []
+    budget = str(budget or DEFAULT_BUDGET)
     curves: list[pd.DataFrame] = []
     costs: list[pd.DataFrame] = []
-    info: dict = {"corpus": corpus_name, "budget": str(budget or DEFAULT_BUDGET), "model": model, "seed": seed,
+    lm_rows: list[pd.DataFrame] = []
+    info: dict = {"corpus": corpus_name, "budget": budget, "model": model, "seed": seed,
                   "train_texts": len(train_texts), "eval_texts": len(eval_texts),
-                  "eval_bytes": sum(len(t.encode("utf-8")) for t in eval_texts), "skipped": []}
+                  "eval_bytes": sum(len(t.encode("utf-8")) for t in eval_texts), "skipped": [], "runs": []}
+    settings = [list(fingerprints), budget, model, seed, resolve_device(device).type, EVAL_BYTES_PER_CORPUS]
     for tok in loaded.tokenizers:
         if tok.vocab_size > MAX_LM_VOCAB:
             note(f"no LM for {tok.name}: {tok.vocab_size:,} ids is too many for an embedding table")
             info["skipped"].append({"tokenizer": tok.name, "reason": f"vocabulary of {tok.vocab_size} ids"})
             continue
-        ckpt = folder / "checkpoints" / _slug(tok.name) if folder is not None else None
-        kwargs = dict(model=model, budget=budget or DEFAULT_BUDGET, seed=seed, device=device,
-                      checkpoint_dir=ckpt, resume=ckpt is not None, progress=progress)
-        if ckpt is not None and (ckpt / "checkpoint.pt").exists():
-            note(f"{tok.name}: resuming from the checkpoint in {ckpt}")
-        try:
-            result = train_lm(tok, train_texts, eval_texts, **kwargs)
-        except ValueError as e:
-            if ckpt is None or "different run" not in str(e):
-                raise
-            note(f"{tok.name}: the checkpoint in {ckpt} is from other settings; starting afresh")
-            shutil.rmtree(ckpt, ignore_errors=True)
-            result = train_lm(tok, train_texts, eval_texts, **kwargs)
-        for r in result.rows():
-            rows.append({"corpus": corpus_name, "language": "all", "tokenizer": tok.name, **r,
-                         "ci_low": math.nan, "ci_high": math.nan, "n": result.eval_tokens, "note": ""})
-        curves.append(result.curve.assign(tokenizer=tok.name))
-        costs.append(cost_table(result.eval_tokens / result.eval_bytes, result.eval_tokens / max(1, result.eval_words),
-                                tok.vocab_size, tokenizer=tok.name))
-        info.setdefault("loss_function", result.loss_function)
-        info.setdefault("model_config", result.model_config.to_dict())
-        info.setdefault("device", result.device)
-        info.setdefault("runs", []).append({"tokenizer": tok.name, "steps": result.steps, "wall_seconds": round(result.wall_seconds, 3),
-                                            "train_flops": result.train_flops, "tokens_per_step": result.tokens_per_step})
-        note(f"trained {tok.name}: {result.bits_per_byte:.3f} bits/byte after {result.steps} steps "
-             f"({result.train_bytes_seen / 1e6:.2f} MB seen, {result.wall_seconds:.1f} s)")
+        key = cache.key("train", corpus_name, tok.name, tok.fingerprint(), *settings) if cache is not None else None
+        stored = None if refresh else _cached_run(cache, key)
+        if stored is None:
+            ckpt = folder / "checkpoints" / _slug(tok.name) if folder is not None else None
+            stored = _train_one(tok, train_texts, eval_texts, corpus_name, ckpt, note,
+                                dict(model=model, budget=budget, seed=seed, device=device, progress=progress))
+            if key is not None:
+                for part, df in zip(_RUN_PARTS, stored):
+                    cache.put(cache.key(key, part), df)
+            if ckpt is not None:
+                shutil.rmtree(ckpt, ignore_errors=True)
+        else:
+            note(f"{tok.name}: reusing the cached training run")
+        rows, curve, cost, run = stored
+        lm_rows.append(rows)
+        curves.append(curve)
+        costs.append(cost)
+        run_info = run.iloc[0].to_dict()
+        for k in ("loss_function", "model_config", "device"):
+            info.setdefault(k, json.loads(run_info.pop(k)) if k == "model_config" else run_info.pop(k))
+        info["runs"].append({k: v for k, v in run_info.items() if k in _RUN_INFO})
         if folder is not None:
             results.write_csv(folder / results.CURVES_FILE, _curves(curves))
             results.write_csv(folder / results.COST_FILE, pd.concat(costs, ignore_index=True))
-    out = pd.concat([metrics, results.tidy(rows)], ignore_index=True) if rows else metrics
+    out = pd.concat([metrics, *lm_rows], ignore_index=True) if lm_rows else metrics
     return out, info
+
+
+_RUN_PARTS = ("metrics", "curve", "cost", "run")
+_RUN_INFO = ("tokenizer", "steps", "wall_seconds", "train_flops", "tokens_per_step", "achieved_flops_per_second")
+
+
+def _cached_run(cache, key: str | None):
+    if key is None:
+        return None
+    parts = [cache.get(cache.key(key, part)) for part in _RUN_PARTS]
+    if any(p is None for p in parts):
+        return None
+    parts[0]["note"] = parts[0]["note"].fillna("")
+    return tuple(parts)
+
+
+def _train_one(tok, train_texts: list[str], eval_texts: list[str], corpus_name: str, ckpt: Path | None,
+               note: Callable[[str], None], kwargs: dict) -> tuple[pd.DataFrame, ...]:
+    """Train (or resume) one run; its metric rows, curve, cost table and run record."""
+    from .lm import cost_table, train_lm
+
+    if ckpt is not None and (ckpt / "checkpoint.pt").exists():
+        note(f"{tok.name}: resuming from the checkpoint in {ckpt}")
+    try:
+        result = train_lm(tok, train_texts, eval_texts, checkpoint_dir=ckpt, resume=ckpt is not None, **kwargs)
+    except ValueError as e:
+        if ckpt is None or "different run" not in str(e):
+            raise
+        note(f"{tok.name}: the checkpoint in {ckpt} is from other settings; starting afresh")
+        shutil.rmtree(ckpt, ignore_errors=True)
+        result = train_lm(tok, train_texts, eval_texts, checkpoint_dir=ckpt, resume=True, **kwargs)
+    note(f"trained {tok.name}: {result.bits_per_byte:.3f} bits/byte after {result.steps} steps "
+         f"({result.train_bytes_seen / 1e6:.2f} MB seen, {result.wall_seconds:.1f} s)")
+    rows = results.tidy([{"corpus": corpus_name, "language": "all", "tokenizer": tok.name, **r,
+                          "ci_low": math.nan, "ci_high": math.nan, "n": result.eval_tokens, "note": ""}
+                         for r in result.rows() if r["metric"] not in TIMING_METRICS])
+    cost = cost_table(result.eval_tokens / result.eval_bytes, result.eval_tokens / max(1, result.eval_words),
+                      tok.vocab_size, tokenizer=tok.name)
+    run = pd.DataFrame([{"tokenizer": tok.name, "steps": result.steps, "wall_seconds": round(result.wall_seconds, 3),
+                         "train_flops": result.train_flops, "tokens_per_step": result.tokens_per_step,
+                         "achieved_flops_per_second": result.achieved_flops_per_second,
+                         "loss_function": result.loss_function, "device": result.device,
+                         "model_config": json.dumps(result.model_config.to_dict())}])
+    return rows, result.curve.assign(tokenizer=tok.name), cost, run
 
 
 def _curves(curves: list[pd.DataFrame]) -> pd.DataFrame:
