@@ -9,10 +9,14 @@ SentencePiece model of the shared folder, it prints the bare library's batch enc
 same text (MB/s of UTF-8), tokeff's ``measure`` speed with every metric, without the word family,
 and without word metrics and round-trip checks, and the ratio of CPU time tokeff / bare
 (1.10 = 10 % added; CPU time rather than wall time because a shared machine's load would
-otherwise dominate the comparison); then the three measured together in one run against the sum of their bare encodes.
+otherwise dominate the comparison; with ``--workers 2`` it includes the forked workers' CPU);
+then the three measured together in one run against the sum of their bare encodes.
 The text is NTREX-128, the first lines of every language, language after language as the
-parallel corpus reader yields them. Both sides run in one process with
-the same thread settings (the libraries' own batch parallelism is left as it is by default).
+parallel corpus reader yields them. Both sides start from the same texts already in memory, so
+neither time includes reading files (what reading costs is printed once, for scale). Both run
+with the libraries' own batch parallelism as it is by default; since HF and SentencePiece then
+use several threads, whose CPU time varies with the machine's load, their ratios move by
+±0.2 from run to run on a busy machine: compare runs made back to back.
 """
 
 from __future__ import annotations

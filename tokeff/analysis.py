@@ -159,7 +159,7 @@ def _worker(corpus_index: int, shard: int, shards: int) -> dict[str, dict[str, A
 
 def measure(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
             settings: MetricSettings | None = None, workers: int | None = None,
-            progress: bool = True) -> Measurement:
+            progress: bool = True, total_bytes: int | None = None) -> Measurement:
     """Measure every tokenizer on every corpus (see the module docstring).
 
     Args:
@@ -169,6 +169,8 @@ def measure(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
         workers: processes to use (default: the machine's CPU count); 1 runs in this process,
             as does any count where ``fork`` is unavailable.
         progress: show a tqdm bar of text processed.
+        total_bytes: UTF-8 bytes of the documents to be measured, when the caller knows them
+            (they give the progress bar its ETA).
     """
     settings = settings or MetricSettings()
     tokenizers = list(tokenizers)
@@ -184,7 +186,7 @@ def measure(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     start = time.perf_counter()
 
-    states = _collect(corpora, tokenizers, settings, workers, progress)
+    states = _collect(corpora, tokenizers, settings, workers, progress, total_bytes)
     rows, lengths, dropped, notes = _finish(corpora, tokenizers, settings, states)
 
     token_lengths = pd.DataFrame(lengths, columns=TOKEN_LENGTH_COLUMNS).astype({"token_bytes": "int64", "count": "int64"})
@@ -203,13 +205,13 @@ def sort_tables(metrics: pd.DataFrame, token_lengths: pd.DataFrame) -> tuple[pd.
 
 
 def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: MetricSettings,
-             workers: int, progress: bool) -> list[dict[str, dict[str, Any]]]:
+             workers: int, progress: bool, total_bytes: int | None = None) -> list[dict[str, dict[str, Any]]]:
     """The merged accumulator states, one per corpus."""
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(desc="measuring", unit="B", unit_scale=True, unit_divisor=1024, leave=False)
+        bar = tqdm(desc="measuring", total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024, leave=False)
     try:
         if "fork" not in mp.get_all_start_methods():
             workers = 1  # no fork (Windows): corpora hold closures, so stay in this process

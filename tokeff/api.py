@@ -158,14 +158,15 @@ def load_all(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corp
 
 def measure_cached(corpora: Sequence[Corpus], toks: Sequence[Tokenizer], settings, *, workers: int | None,
                    progress: bool, cache: "ResultsCache | None", refresh: bool = False, note: Note = _print_note,
-                   fingerprints: Sequence[str] | None = None):
+                   fingerprints: Sequence[str] | None = None, eval_bytes: Sequence[int] | None = None):
     """:func:`tokeff.analysis.measure`, reusing cached results per (corpus, tokenizer).
 
     A pair's rows depend on the corpus content, the tokenizer's content, the metric settings,
     the baseline tokenizer (normalized sequence length divides by it) and tokeff's code; all of
     them are in the key, so adding one tokenizer to a run measures only that one. Each pair is
     stored as soon as its corpus is measured, so an interrupted run keeps the corpora it finished.
-    ``fingerprints``: the corpora's content fingerprints when the caller has them already.
+    ``fingerprints``, ``eval_bytes``: the corpora's content fingerprints and eval-split sizes,
+    when the caller has them already (the sizes give the progress bar an ETA).
     """
     from dataclasses import asdict, replace
 
@@ -173,7 +174,8 @@ def measure_cached(corpora: Sequence[Corpus], toks: Sequence[Tokenizer], setting
     from .cache import corpus_fingerprint
 
     if cache is None:
-        return measure(corpora, toks, settings=settings, workers=workers, progress=progress)
+        return measure(corpora, toks, settings=settings, workers=workers, progress=progress,
+                       total_bytes=sum(eval_bytes) if eval_bytes is not None else None)
     names = [t.name for t in toks]
     settings = replace(settings, baseline=settings.baseline or names[0])
     by_name = {t.name: t for t in toks}
@@ -190,7 +192,8 @@ def measure_cached(corpora: Sequence[Corpus], toks: Sequence[Tokenizer], setting
             note(f"{corpus.name}: reusing cached results for {len(toks) - len(missing)} of {len(toks)} tokenizers")
         if missing:
             run = missing + ([base] if base is not None and base not in missing else [])
-            m = measure([corpus], run, settings=settings, workers=workers, progress=progress)
+            m = measure([corpus], run, settings=settings, workers=workers, progress=progress,
+                        total_bytes=eval_bytes[i] if eval_bytes is not None else None)
             notes += [n for n in m.notes if n not in notes]
             for t in missing:
                 pair = (m.metrics[m.metrics.tokenizer == t.name],
@@ -386,7 +389,8 @@ def analyze(
     store = ResultsCache() if cache else None
     measurement = measure_cached(loaded.corpora, loaded.tokenizers, settings, workers=workers, progress=progress,
                                  cache=store, refresh=refresh, note=note,
-                                 fingerprints=[str(d["fingerprint"]) for d in described])
+                                 fingerprints=[str(d["fingerprint"]) for d in described],
+                                 eval_bytes=[int(d["bytes"]) for d in described])
     run["notes"] = measurement.notes
     run["timings"]["measure_seconds"] = round(time.time() - t0, 3)
     metrics = measurement.metrics
@@ -405,7 +409,8 @@ def analyze(
         t0 = time.time()
         metrics, training = train_all(loaded, metrics, budget=budget, model=model, device=device, seed=seed,
                                       progress=progress, folder=folder, note=note, cache=store, refresh=refresh,
-                                      fingerprints=[str(d["fingerprint"]) for d in described])
+                                      fingerprints=[str(d["fingerprint"]) for d in described],
+                                 eval_bytes=[int(d["bytes"]) for d in described])
         run["training"] = training
         run["timings"]["train_seconds"] = round(time.time() - t0, 3)
     if folder is not None:

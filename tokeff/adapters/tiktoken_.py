@@ -148,7 +148,9 @@ class TiktokenTokenizer(Tokenizer):
         return self._enc.decode(list(ids), errors="replace")
 
     def decode_batch(self, batch: Sequence[Sequence[int]]) -> list[str]:
-        return [b.decode("utf-8", errors="replace") for b in self._enc.decode_bytes_batch([list(i) for i in batch])]
+        # a plain loop: tiktoken's decode_bytes_batch starts a thread pool per call, which costs
+        # more than it saves on a chunk of documents (1.16 s vs 0.10 s per 5 MB, measured)
+        return [self._enc.decode_bytes(list(ids)).decode("utf-8", errors="replace") for ids in batch]
 
     def token_bytes(self, token_id: int) -> bytes:
         return self._enc.decode_single_token_bytes(token_id)
