@@ -278,7 +278,7 @@ def test_ctrl_c_during_measurement_exits_130_and_ends_the_workers(to_group: bool
                    "--tokenizer", "tiktoken:cl100k_base", "--workers", "2", "--out", str(out), "--no-report"],
                   _fresh_cache(tmp_path), log)
     # interrupt once the progress bar shows text measured (tqdm redraws with "\r")
-    _wait_for(lambda: re.search(r"measuring: [1-9]", log.read_text()), proc)
+    _wait_for(lambda: re.search(r"measuring:\s+[1-9]", log.read_text()), proc)
     status, seconds = _ctrl_c(proc, to_group)
     _assert_interrupted_cleanly(status, log.read_text(), seconds, out, proc.pid)
     assert not (out / "metrics.csv").exists()  # nothing finished, so nothing claims to be a result

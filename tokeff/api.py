@@ -409,8 +409,7 @@ def analyze(
         t0 = time.time()
         metrics, training = train_all(loaded, metrics, budget=budget, model=model, device=device, seed=seed,
                                       progress=progress, folder=folder, note=note, cache=store, refresh=refresh,
-                                      fingerprints=[str(d["fingerprint"]) for d in described],
-                                 eval_bytes=[int(d["bytes"]) for d in described])
+                                      fingerprints=[str(d["fingerprint"]) for d in described])
         run["training"] = training
         run["timings"]["train_seconds"] = round(time.time() - t0, 3)
     if folder is not None:
