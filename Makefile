@@ -8,6 +8,11 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 PY := $(VENV)/bin/python
 OUT ?= results
+# Real data beside the checkout (read in place, never copied): with it, tiktoken encodings load offline.
+SHARED ?= $(or $(TOKEFF_SHARED),../shared)
+ifneq ($(wildcard $(SHARED)/tokenizers/tiktoken),)
+export TIKTOKEN_CACHE_DIR ?= $(abspath $(SHARED)/tokenizers/tiktoken)
+endif
 
 .PHONY: demo test setup bench reports clean
 
@@ -25,9 +30,11 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q
 
+# The example reports in reports/ (tables and figures only; trained tokenizer files are left out).
 reports: setup
-	$(PY) -m tokeff analyze --train --out reports/default
-	$(PY) -m tokeff analyze --corpus parallel:$${TOKEFF_SHARED:-../shared}/corpora/ntrex128 --train --out reports/ntrex128
+	$(PY) -m tokeff analyze --train --out reports/default --no-progress
+	$(PY) -m tokeff analyze --corpus parallel:$(SHARED)/corpora/ntrex128 --train --out reports/ntrex128 --no-progress
+	rm -rf reports/*/tokenizers reports/*/checkpoints
 
 clean:
 	rm -rf $(VENV) $(OUT)

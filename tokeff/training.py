@@ -27,7 +27,7 @@ MAX_LM_VOCAB = 262_144
 
 #: Evaluation text per corpus for the LM: enough for a stable bits per byte, small enough that
 #: scoring every token stays a fraction of a seconds-long training run.
-EVAL_BYTES_PER_CORPUS = 6_000
+EVAL_BYTES_PER_CORPUS = 4_000
 
 
 def lm_texts(corpora: Sequence[Corpus], eval_bytes_per_corpus: int = EVAL_BYTES_PER_CORPUS) -> tuple[list[str], list[str]]:
