@@ -64,11 +64,6 @@ def train_texts(corpora: Sequence[Corpus]) -> Iterator[str]:
         yield from c.texts("train")
 
 
-def eval_texts(corpora: Sequence[Corpus]) -> Iterator[str]:
-    for c in corpora:
-        yield from c.texts("eval")
-
-
 def as_corpora(corpora: Iterable[str | Corpus], **corpus_options) -> list[Corpus]:
     """Corpus objects for a mix of specs and ready-made corpora (names must stay unique)."""
     out: list[Corpus] = []
