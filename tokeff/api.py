@@ -24,7 +24,7 @@ import pandas as pd
 
 from . import results
 from .adapters import Tokenizer, is_trained_spec, load_tokenizer
-from .corpus import Corpus, load_corpora
+from .corpus import Corpus, load_corpora, train_texts
 from .errors import TokeffError, TokenizerUnavailable
 
 if TYPE_CHECKING:
@@ -56,12 +56,6 @@ class Loaded:
     corpora: list[Corpus]
     tokenizers: list[Tokenizer]
     skipped: list[dict[str, str]] = field(default_factory=list)
-
-
-def train_texts(corpora: Sequence[Corpus]) -> Iterator[str]:
-    """The train split of every corpus, in order: what trained tokenizers and the LM learn from."""
-    for c in corpora:
-        yield from c.texts("train")
 
 
 def as_corpora(corpora: Iterable[str | Corpus], **corpus_options) -> list[Corpus]:
@@ -404,7 +398,8 @@ def analyze(
         t0 = time.time()
         metrics, training = train_all(loaded, metrics, budget=budget, model=model, device=device, seed=seed,
                                       progress=progress, folder=folder, note=note, cache=store, refresh=refresh,
-                                      fingerprints=[str(d["fingerprint"]) for d in described])
+                                      fingerprints=[str(d["fingerprint"]) for d in described],
+                                      eval_bytes=[int(d["bytes"]) for d in described])
         run["training"] = training
         run["timings"]["train_seconds"] = round(time.time() - t0, 3)
     if folder is not None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import results
-from .corpus import Corpus
+from .corpus import Corpus, train_texts
 from .errors import TokeffError
 
 #: Tokenizers with more ids than this get no LM: the embedding would dwarf the model
@@ -30,17 +30,19 @@ MAX_LM_VOCAB = 262_144
 EVAL_BYTES_PER_CORPUS = 4_000
 
 
-def lm_texts(corpora: Sequence[Corpus], eval_bytes_per_corpus: int = EVAL_BYTES_PER_CORPUS) -> tuple[list[str], list[str]]:
+def lm_texts(corpora: Sequence[Corpus], eval_bytes: Sequence[int] | None = None,
+             eval_bytes_per_corpus: int = EVAL_BYTES_PER_CORPUS) -> tuple[list[str], list[str]]:
     """The training texts (every train document) and the evaluation texts: from each corpus,
     every k-th eval document, k chosen so about ``eval_bytes_per_corpus`` bytes are taken. A
     stride rather than a prefix, so that a corpus stored language by language (a parallel
-    corpus) is scored in all its languages, not only the first one."""
-    train = [t for c in corpora for t in c.texts("train")]
+    corpus) is scored in all its languages, not only the first one. ``eval_bytes``: each
+    corpus's eval-split size in UTF-8 bytes when the caller has it (else it is counted)."""
+    train = list(train_texts(corpora))
     evals: list[str] = []
-    for c in corpora:
-        sizes = [len(t.encode("utf-8")) for t in c.texts("eval")]
-        stride = max(1, math.ceil(sum(sizes) / eval_bytes_per_corpus)) if sizes else 1
-        evals += [t for i, t in enumerate(c.texts("eval")) if i % stride == 0]
+    for i, c in enumerate(corpora):
+        size = eval_bytes[i] if eval_bytes is not None else sum(len(t.encode("utf-8")) for t in c.texts("eval"))
+        stride = max(1, math.ceil(size / eval_bytes_per_corpus))
+        evals += [t for k, t in enumerate(c.texts("eval")) if k % stride == 0]
     return train, evals
 
 
@@ -72,7 +74,8 @@ TIMING_METRICS = ("achieved_flops_per_second",)
 
 def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, device: str, seed: int,
               progress: bool, folder: Path | None, note: Callable[[str], None], cache=None,
-              fingerprints: Sequence[str] = (), refresh: bool = False) -> tuple[pd.DataFrame, dict]:
+              fingerprints: Sequence[str] = (), refresh: bool = False,
+              eval_bytes: Sequence[int] | None = None) -> tuple[pd.DataFrame, dict]:
     """Train one LM per tokenizer; return the metrics table with the LM rows added, and the
     training settings for ``run.json``.
 
@@ -86,15 +89,15 @@ def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, 
     from .lm.train import resolve_device
 
     corpora: list[Corpus] = loaded.corpora
-    train_texts, eval_texts = lm_texts(corpora)
+    train, evals = lm_texts(corpora, eval_bytes)
     corpus_name = "+".join(c.name for c in corpora)
     budget = str(budget or DEFAULT_BUDGET)
     curves: list[pd.DataFrame] = []
     costs: list[pd.DataFrame] = []
     lm_rows: list[pd.DataFrame] = []
     info: dict = {"corpus": corpus_name, "budget": budget, "model": model, "seed": seed,
-                  "train_texts": len(train_texts), "eval_texts": len(eval_texts),
-                  "eval_bytes": sum(len(t.encode("utf-8")) for t in eval_texts), "skipped": [], "runs": []}
+                  "train_texts": len(train), "eval_texts": len(evals),
+                  "eval_bytes": sum(len(t.encode("utf-8")) for t in evals), "skipped": [], "runs": []}
     settings = [list(fingerprints), budget, model, seed, resolve_device(device).type, EVAL_BYTES_PER_CORPUS]
     for tok in loaded.tokenizers:
         if tok.vocab_size > MAX_LM_VOCAB:
@@ -105,7 +108,7 @@ def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, 
         stored = None if refresh else _cached_run(cache, key)
         if stored is None:
             ckpt = folder / "checkpoints" / _slug(tok.name) if folder is not None else None
-            stored = _train_one(tok, train_texts, eval_texts, corpus_name, ckpt, note,
+            stored = _train_one(tok, train, evals, corpus_name, ckpt, note,
                                 dict(model=model, budget=budget, seed=seed, device=device, progress=progress))
             if key is not None:
                 for part, df in zip(_RUN_PARTS, stored):

@@ -15,6 +15,7 @@ Spec strings (the CLI's ``--corpus`` and :func:`load_corpus`):
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..errors import CorpusError
@@ -23,7 +24,7 @@ from .default import default_corpora
 from .sources import folder_corpus, jsonl_corpus, parallel_corpus, text_file_corpus
 
 __all__ = ["Corpus", "Document", "split_of", "load_corpus", "load_corpora", "parallel_corpus",
-           "text_file_corpus", "folder_corpus", "jsonl_corpus", "default_corpora"]
+           "text_file_corpus", "folder_corpus", "jsonl_corpus", "default_corpora", "train_texts"]
 
 SPEC_HELP = "default, PATH.txt, DIR, PATH.jsonl[:FIELD], parallel:DIR, known:NAME, hf:DATASET"
 
@@ -58,6 +59,12 @@ def load_corpus(spec: str, *, lines: bool = False, language: str = "und", errors
     if p.exists() or spec.endswith(".txt"):
         return [text_file_corpus(p, lines=lines, language=language, errors=errors)]
     raise CorpusError(f"unknown corpus {spec!r}: no such file or folder; a corpus is one of: {SPEC_HELP}")
+
+
+def train_texts(corpora: Sequence[Corpus]) -> Iterator[str]:
+    """The train split of every corpus, in order: what trained tokenizers and the LM learn from."""
+    for c in corpora:
+        yield from c.texts("train")
 
 
 def load_corpora(specs: list[str] | tuple[str, ...], **kwargs) -> list[Corpus]:
