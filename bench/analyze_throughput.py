@@ -2,21 +2,30 @@
 
 Run on demand (not a test), from the repository root::
 
-    python bench/analyze_throughput.py [--mb 10] [--shared ../shared] [--workers 1]
+    python bench/analyze_throughput.py [--mb 10] [--shared ../shared] [--workers 2] [--doc-lines 1]
 
 For tiktoken cl100k_base, HF gpt2 (byte-level BPE from ``vocab.json``/``merges.txt``) and the
 SentencePiece model of the shared folder, it prints the bare library's batch encode speed on the
 same text (MB/s of UTF-8), tokeff's ``measure`` speed with every metric, without the word family,
 and without word metrics and round-trip checks, and the ratio of CPU time tokeff / bare
 (1.10 = 10 % added; CPU time rather than wall time because a shared machine's load would
-otherwise dominate the comparison; with ``--workers 2`` it includes the forked workers' CPU);
-then the three measured together in one run against the sum of their bare encodes.
+otherwise dominate the comparison; it includes the forked workers' CPU); then the three measured
+together in one run against the sum of their bare encodes. tokeff runs as ``tokeff analyze``
+does (one worker process per core); the bare library runs its batch call as it comes (tiktoken
+and SentencePiece with a thread per core, HF with its own pool).
+
+A second table splits the CPU of "all metrics" by who spends it: the library encoding the texts
+(one thread, as in tokeff's workers), the library encoding each distinct word on its own (what
+standalone fertility means, Rust et al. 2021), the library decoding each text (round-trip
+fidelity), and the rest, tokeff's own work, also as a share of the bare batch encode.
+
 The text is NTREX-128, the first lines of every language, language after language as the
-parallel corpus reader yields them. Both sides start from the same texts already in memory, so
-neither time includes reading files (what reading costs is printed once, for scale). Both run
-with the libraries' own batch parallelism as it is by default; since HF and SentencePiece then
-use several threads, whose CPU time varies with the machine's load, their ratios move by
-±0.2 from run to run on a busy machine: compare runs made back to back.
+parallel corpus reader yields them; each line is a document, or with ``--doc-lines k`` each run of
+k lines of one language (tokeff's own work is mostly per document: this shows how it shrinks on
+longer documents). Both sides start from the same texts already in memory, so
+neither time includes reading files (what reading costs is printed once, for scale). Threads'
+CPU time varies with the machine's load, so ratios move by several hundredths from run to run
+on a busy machine: compare runs made back to back.
 """
 
 from __future__ import annotations
@@ -31,7 +40,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tokeff.analysis import MetricSettings, measure  # noqa: E402
+from tokeff.bpe import native  # noqa: E402
 from tokeff.corpus.core import Corpus, Document  # noqa: E402
+from tokeff.text import segment  # noqa: E402
 
 
 def load_lines(shared: Path, mb: float) -> list[Document]:
@@ -60,6 +71,19 @@ def load_lines(shared: Path, mb: float) -> list[Document]:
         size += sum(len(d.text.encode("utf-8")) for d in base)
         rep += 1
     return docs
+
+
+def join_lines(docs: list[Document], k: int) -> list[Document]:
+    """Documents of ``k`` consecutive lines of one language each (joined by newlines, named by
+    their first line): the same text as longer documents, as articles or books come."""
+    out: list[Document] = []
+    for d in docs:
+        last = out[-1] if out else None
+        if last is not None and last.language == d.language and last.text.count("\n") < k - 1:
+            out[-1] = Document(last.text + "\n" + d.text, d.language, last.doc_id)
+        else:
+            out.append(d)
+    return out
 
 
 def libraries(shared: Path):
@@ -112,20 +136,80 @@ def timed(fn) -> tuple[float, float]:
     return time.perf_counter() - w, _cpu() - c
 
 
+class Stopwatch:
+    """CPU seconds per category of calls; a call made inside another timed call belongs to the
+    outer one (the words' ``encode_batch`` is word encoding). One process, one thread, so
+    ``time.process_time`` is exactly the CPU the calls spend."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._depth = 0
+
+    def wrap(self, category: str, fn):
+        def timed_call(*a, **k):
+            if self._depth:
+                return fn(*a, **k)
+            self._depth += 1
+            start = time.process_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                self._depth -= 1
+                self.seconds[category] = self.seconds.get(category, 0.0) + time.process_time() - start
+        return timed_call
+
+
+def breakdown(tok, corpus: Corpus) -> tuple[float, dict[str, float]]:
+    """(CPU seconds of one "all metrics" measurement, exclusive CPU seconds of the library calls
+    in it by purpose): in this process, one thread, as each of tokeff's worker processes runs.
+    The library's calls are the texts' encoding, each distinct word's encoding (standalone
+    fertility, Rust et al. 2021) and each text's decoding (round-trip fidelity)."""
+    from functools import cached_property
+
+    from tokeff.adapters import base
+    from tokeff.metrics import batch, words
+
+    watch = Stopwatch()
+    saved = (base.threads, os.environ.get("TOKENIZERS_PARALLELISM"), words._encode_words,
+             batch.EncodedBatch.__dict__["roundtrip_ok"])
+    base.threads, os.environ["TOKENIZERS_PARALLELISM"] = 1, "false"  # as in the worker processes
+    words._encode_words = watch.wrap("words", saved[2])
+    prop = cached_property(watch.wrap("decode", saved[3].func))
+    prop.__set_name__(batch.EncodedBatch, "roundtrip_ok")
+    batch.EncodedBatch.roundtrip_ok = prop
+    tok.encode_batch = watch.wrap("encode", tok.encode_batch)  # an instance attribute, removed below
+    try:
+        _, cpu = timed(lambda: measure([corpus], [tok], settings=MetricSettings(split="all"), workers=1,
+                                       progress=False))
+    finally:
+        del tok.encode_batch
+        base.threads = saved[0]
+        if saved[1] is None:
+            os.environ.pop("TOKENIZERS_PARALLELISM", None)
+        else:
+            os.environ["TOKENIZERS_PARALLELISM"] = saved[1]
+        words._encode_words = saved[2]
+        batch.EncodedBatch.roundtrip_ok = saved[3]
+    return cpu, watch.seconds
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=10.0)
     ap.add_argument("--shared", default=os.environ.get("TOKEFF_SHARED", str(REPO.parent / "shared")))
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="tokeff's worker processes (default: one per core, as tokeff analyze runs)")
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--doc-lines", type=int, default=1,
+                    help="lines per document (default 1: every NTREX line is a document)")
     args = ap.parse_args()
     shared = Path(args.shared)
-    docs = load_lines(shared, args.mb)
+    docs = join_lines(load_lines(shared, args.mb), args.doc_lines)
     texts = [d.text for d in docs]
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     corpus = Corpus("bench", lambda: iter(docs), parallel=False)
-    print(f"{len(docs):,} lines, {mb:.1f} MB of NTREX-128 ({len({d.language for d in docs})} languages); "
-          f"tokeff workers={args.workers}")
+    print(f"{len(docs):,} documents of {args.doc_lines} line(s), {mb:.1f} MB of NTREX-128 ({len({d.language for d in docs})} languages); "
+          f"tokeff workers={args.workers}; C core {'built' if native.core is not None else 'NOT built'}")
     # Apples to apples: both sides get the same list of texts already in memory (tokeff through
     # a Corpus over that list), so neither side's time includes reading files. What reading
     # costs a real run is shown separately, for scale.
@@ -153,9 +237,10 @@ def main() -> None:
         return lambda: measure([corpus], toks, settings=settings, workers=args.workers, progress=False)
 
     # The machine's load varies: time bare and tokeff alternately and keep the best of each.
-    # MB/s is wall-clock; the ratio is of CPU time (all threads of this process), which other
-    # processes competing for the cores do not inflate.
+    # MB/s is wall-clock; the ratio is of CPU time (all threads of this process and its worker
+    # processes), which other processes competing for the cores do not inflate.
     bare_times: dict[str, tuple[float, float]] = {}
+    all_cpu: dict[str, float] = {}
     for name, bare, tok in libs + [all_three]:
         runs = {"bare": bare_run(bare)} if bare else {}
         runs.update({k: tokeff_run(tok if isinstance(tok, list) else [tok], v) for k, v in variants.items()})
@@ -166,11 +251,30 @@ def main() -> None:
                 best[k] = (min(best[k][0], wall), min(best[k][1], cpu))
         if bare:
             bare_times[name] = best["bare"]
+            all_cpu[name] = best["all metrics"][1]
         t_bare = best["bare"] if bare else tuple(sum(t[i] for t in bare_times.values()) for i in (0, 1))
         size = mb if bare else 3 * mb
         cells = [f"{size / best[k][0]:10.2f} ({best[k][1] / t_bare[1]:5.2f}x)" for k in variants]
         print(f"{name:26} {size / t_bare[0]:9.2f}  " + "  ".join(f"{c:>32}" for c in cells), flush=True)
+
+    # Where the CPU of "all metrics" goes: the library's own calls (the texts, then what two of
+    # the metrics need by definition: every distinct word encoded alone, every text decoded),
+    # and what is left, tokeff's own work (counting, words, accumulators, bootstrap).
+    print("\nCPU seconds of 'all metrics' in one process and thread, by who spends them; "
+          "'x bare' is tokeff's total over the bare batch call's CPU:")
+    print(f"{'library':26} {'bare batch':>10} {'encode':>8} {'+ words':>8} {'+ decode':>9} {'tokeff own':>11} "
+          f"{'own / encode':>12} {'x bare':>7}")
+    for name, _, tok in libs:
+        cpu, spent = min((breakdown(tok, corpus) for _ in range(args.repeat)), key=lambda r: r[0])
+        encode, words, decode = (spent.get(k, 0.0) for k in ("encode", "words", "decode"))
+        own = cpu - encode - words - decode
+        b = bare_times[name][1]
+        print(f"{name:26} {b:10.2f} {encode:8.2f} {words:8.2f} {decode:9.2f} {own:11.2f} {own / encode:11.0%} "
+              f"{cpu / b:6.2f}x", flush=True)
+    distinct = len(dict.fromkeys(w for t in texts for w in segment(t)[0]))
+    print(f"({distinct:,} distinct words, encoded once each per tokenizer)")
     print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
 
 if __name__ == "__main__":
     main()

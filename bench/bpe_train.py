@@ -34,6 +34,10 @@ import warnings
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from proc_memory import tree_bytes  # noqa: E402  (the benches' shared process-tree sampler)
+
 
 
 def shared_dir() -> Path:
@@ -133,36 +137,10 @@ def run_spm(path: Path, vocab: int, extra: str) -> dict:
 TRAINERS = {"tokeff": run_tokeff, "hf": run_hf, "spm": run_spm}
 
 
-def _tree(pid: int) -> list[int]:
-    """``pid`` and all its descendants (Linux ``/proc``)."""
-    pids, i = [pid], 0
-    while i < len(pids):
-        try:
-            for task in os.listdir(f"/proc/{pids[i]}/task"):
-                with open(f"/proc/{pids[i]}/task/{task}/children") as f:
-                    pids += [int(x) for x in f.read().split()]
-        except OSError:
-            pass
-        i += 1
-    return pids
-
-
-def _pss_mb(pid: int) -> float:
-    """Proportional set size: pages shared between processes (after fork) count once in a sum."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 def _watch_memory(pid: int, peak: list[float], done: threading.Event) -> None:
     """Sample the total memory of the process tree every 20 ms; keep the largest sum."""
     while not done.wait(0.02):
-        peak[0] = max(peak[0], sum(_pss_mb(p) for p in _tree(pid)))
+        peak[0] = max(peak[0], tree_bytes(pid, "pss") / 2**20)
 
 
 def measure(trainer: str, path: Path, vocab: int) -> dict:

@@ -33,6 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from proc_memory import tree_bytes  # noqa: E402  (the benches' shared process-tree sampler)
+
 RSS_LIMIT = 1 << 30  # 1 GiB: what "memory bounded" means for a laptop-sized run
 SAMPLE_SECONDS = 0.2
 # tqdm shows "[elapsed<remaining, rate]" only when it knows the total; without it "[elapsed, rate]".
@@ -110,59 +114,9 @@ def build_single_line(path: Path, size: int, shared: Path) -> int:
 # --- memory of a process tree -----------------------------------------------------------------
 
 
-def _children_map() -> dict[int, list[int]]:
-    kids: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # the field after the ")" closing the command name: state, then ppid
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
-        kids.setdefault(ppid, []).append(int(entry))
-    return kids
-
-
-def _rss(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
 def tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants, now."""
-    try:
-        import psutil  # noqa: PLC0415 -- optional, used when present
-
-        try:
-            proc = psutil.Process(root)
-            procs = [proc, *proc.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return 0
-        total = 0
-        for p in procs:
-            try:
-                total += p.memory_info().rss
-            except psutil.NoSuchProcess:
-                pass
-        return total
-    except ImportError:
-        pass
-    kids = _children_map()
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        total += _rss(pid)
-        todo += kids.get(pid, [])
-    return total
+    """Resident bytes of ``root`` and all its descendants, now (summed RSS: see proc_memory.py)."""
+    return tree_bytes(root, "rss")
 
 
 @dataclass

@@ -38,6 +38,23 @@ def test_sharded_and_merged_equals_single_pass_exactly():
     assert single.dropped == sharded.dropped
 
 
+def test_chunking_by_characters_changes_no_number():
+    # chunks cut by size (long documents) instead of by count, dealt to three workers
+    single = measure([_mixed_corpus(100)], TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False)
+    by_chars = measure([_mixed_corpus(100)], TOKENIZERS, workers=3, progress=False,
+                       settings=MetricSettings(chunk_chars=40, bootstrap_replicates=200, split="all"))
+    pd.testing.assert_frame_equal(single.metrics, by_chars.metrics, check_exact=True)
+
+
+def test_chunks_are_cut_by_documents_and_by_characters():
+    from tokeff.analysis import _chunks
+
+    docs = [Document("x" * n, "xx", str(i)) for i, n in enumerate([3, 3, 3, 10, 1, 1, 1, 1])]
+    corpus = Corpus("c", lambda: iter(docs))
+    sizes = [[len(d.text) for d in c] for c in _chunks(corpus, MetricSettings(split="all", chunk_docs=3, chunk_chars=6))]
+    assert sizes == [[3, 3], [3], [10], [1, 1, 1], [1]]
+
+
 def test_shards_merge_to_the_single_pass_state():
     corpus = _mixed_corpus(100)
     whole = _run_shard(corpus, TOKENIZERS, SMALL_CHUNKS, 0, 1)

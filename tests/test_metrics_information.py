@@ -66,3 +66,25 @@ def test_renyi_order_one_is_shannon():
     counts = np.array([5, 3, 1, 1])
     assert renyi_entropy(counts, 1.0) == pytest.approx(shannon_entropy(counts))
     assert renyi_entropy(counts, 1.0 + 1e-7) == pytest.approx(shannon_entropy(counts), rel=1e-5)
+
+
+def test_unigram_counts_per_language_whatever_the_order_of_documents():
+    # documents language by language (counted in slices) and interleaved (gathered by a sort)
+    from collections import Counter
+
+    from tokeff.adapters.simple import CharsTokenizer
+    from tokeff.corpus.core import Document
+    from tokeff.metrics.batch import EncodedBatch, TextBatch
+    from tokeff.metrics.information import InformationAccumulator
+
+    tok = CharsTokenizer()
+    texts = {"aa": ["abc", "aab", ""], "bb": ["xyz", "zz"], "cc": ["q"]}
+    grouped = [Document(t, lang, f"{lang}{i}") for lang, ts in texts.items() for i, t in enumerate(ts)]
+    interleaved = [grouped[i] for i in (0, 3, 5, 1, 4, 2)]
+    expected = {lang: Counter(tok.encode("".join(ts))) for lang, ts in texts.items()}
+    for docs in (grouped, interleaved):
+        acc = InformationAccumulator()
+        acc.update(EncodedBatch(TextBatch(docs), tok.encode_batch([d.text for d in docs]), tok))
+        got = {lang: dict(zip(c.compact().keys.tolist(), c.counts.tolist())) for lang, c in acc.counts.items()}
+        assert got == {lang: dict(c) for lang, c in expected.items()}
+        assert acc.docs == {"aa": 3, "bb": 2, "cc": 1}

@@ -264,20 +264,6 @@ def describe_corpus(c: Corpus, progress: bool = False) -> dict[str, object]:
             "fingerprint": fingerprint}
 
 
-#: Text per chunk of the measurement pass to aim for: every tokenizer's ids of a chunk, and its
-#: words, are in memory at once (tens of bytes per byte of text), once per worker.
-CHUNK_BYTES = 4 << 20
-
-
-def chunk_docs_for(described: Sequence[dict[str, object]], default: int = 512) -> int:
-    """Documents per measurement chunk: the default, fewer when the corpora's documents are so
-    long on average (up to a megabyte each: see :mod:`tokeff.corpus.sources`) that a chunk of
-    ``default`` would hold far more than :data:`CHUNK_BYTES` of text. Chunking changes no number."""
-    sizes = [int(d["bytes"]) / max(1, int(d["documents"])) for d in described if d.get("documents")]
-    largest = max(sizes, default=0.0)
-    return max(1, min(default, int(CHUNK_BYTES // max(largest, 1.0))))
-
-
 def save_trained_tokenizers(toks: Sequence[Tokenizer], folder: Path) -> None:
     """Keep the tokenizers trained in this run beside the results, so numbers can be re-derived."""
     for t in toks:
@@ -356,8 +342,7 @@ def analyze(
     folder = Path(out) if out is not None else None
     described = [describe_corpus(c, progress) for c in loaded.corpora]
     settings = MetricSettings(baseline=baseline, bootstrap_replicates=bootstrap, seed=seed, confidence=confidence,
-                              reference_language=reference_language, word_metrics=word_metrics, roundtrip=roundtrip,
-                              chunk_docs=chunk_docs_for(described))
+                              reference_language=reference_language, word_metrics=word_metrics, roundtrip=roundtrip)
     run: dict[str, object] = {
         "tokeff_version": versions().get("tokeff", "dev"),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -9,8 +9,14 @@ encoding: tokeff measures how text is split, not a model's framing of it.
 from __future__ import annotations
 
 import hashlib
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+
+#: Threads an adapter's batched call may use. The analysis pass's worker processes set it to 1:
+#: one process per core is their parallelism, and a library's thread pool per call would only
+#: oversubscribe the cores (tiktoken's costs more to start than it saves on a chunk of documents).
+threads: int = max(1, os.cpu_count() or 1)
 
 
 class Tokenizer(ABC):

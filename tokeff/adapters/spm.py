@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import TokenizerError
+from . import base
 from .base import Tokenizer, _hash
 
 
@@ -44,13 +45,13 @@ class SentencePieceTokenizer(Tokenizer):
         return self._sp.encode(text, out_type=int)
 
     def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
-        return self._sp.encode(list(texts), out_type=int)
+        return self._sp.encode(list(texts), out_type=int, num_threads=base.threads)
 
     def decode(self, ids: Sequence[int]) -> str:
         return self._sp.decode(list(ids))
 
     def decode_batch(self, batch: Sequence[Sequence[int]]) -> list[str]:
-        return self._sp.decode([list(ids) for ids in batch])
+        return self._sp.decode([list(ids) for ids in batch], num_threads=base.threads)
 
     def token_bytes(self, token_id: int) -> bytes:
         """The UTF-8 bytes a piece stands for: ``▁`` is a space, ``<0xNN>`` a raw byte, and

@@ -49,11 +49,15 @@ def doc_key(doc_id: str) -> int:
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
-    """The SplitMix64 finalizer (Steele et al. 2014) on uint64 arrays: a fast, well-mixed hash."""
-    x = x + np.uint64(0x9E3779B97F4A7C15)
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    """The SplitMix64 finalizer (Steele et al. 2014) on uint64 arrays: a fast, well-mixed hash.
+    Works in place: ``x`` is overwritten and returned."""
+    x += np.uint64(0x9E3779B97F4A7C15)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
 
 
 # CDF of Poisson(1) at k = 0..15 as thresholds on a uniform 64-bit hash: the weight is the
@@ -63,25 +67,32 @@ _POISSON1_CDF = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(16)
 _THRESHOLDS = [np.uint64(min(int(c * 2.0**64), 2**64 - 1)) for c in _POISSON1_CDF]
 _TAIL_THRESHOLDS = np.asarray(_THRESHOLDS[3:], dtype=np.uint64)
 
+#: Slots hashed at a time: 256 x 1000 replicates of uint64 is 2 MB, so every pass over the block
+#: stays in cache (one block of 4096 slots took 0.15 s per 32k slots, blocks of 256 0.10 s).
+_BLOCK = 256
+
 
 def poisson_weights(slots: np.ndarray, replicates: int, seed: int) -> np.ndarray:
     """Poisson(1) weights, shape ``(len(slots), replicates)``, a pure function of (seed, slot, r)."""
+    out = np.empty((len(slots), replicates), dtype=np.uint8)
     with np.errstate(over="ignore"):
         base = _splitmix64(np.asarray([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))[0]
-        s = np.asarray(slots, dtype=np.uint64)[:, None] * np.uint64(0xD1B54A32D192ED03)
         r = np.arange(replicates, dtype=np.uint64)[None, :] * np.uint64(0x8CB92BA72F3D8DD7)
-        h = _splitmix64(_splitmix64(s ^ base) + r)
-    # The weight is the number of thresholds h reaches. Three comparisons over the whole block
-    # settle 92 % of the entries (weights 0-2); only the rest are looked up among the remaining
-    # thirteen thresholds. Same integers as sixteen full comparisons, in a third of their time
-    # (45,000 slots x 1000 replicates: 0.42 s -> 0.09 s, on top of 0.41 s of hashing).
-    w = (h >= _THRESHOLDS[0]).view(np.uint8)
-    w += h >= _THRESHOLDS[1]
-    w += h >= _THRESHOLDS[2]
-    flat_h, flat_w = h.reshape(-1), w.reshape(-1)
-    tail = np.flatnonzero(flat_h >= _THRESHOLDS[3])
-    flat_w[tail] += np.searchsorted(_TAIL_THRESHOLDS, flat_h[tail], side="right").astype(np.uint8)
-    return w
+        for start in range(0, len(slots), _BLOCK):
+            s = np.asarray(slots[start:start + _BLOCK], dtype=np.uint64)[:, None] * np.uint64(0xD1B54A32D192ED03)
+            s ^= base
+            h = _splitmix64(_splitmix64(s) + r)
+            # The weight is the number of thresholds h reaches. Three comparisons over the block
+            # settle 92 % of the entries (weights 0-2); only the rest are looked up among the
+            # remaining thirteen thresholds: the same integers as sixteen full comparisons.
+            w = out[start:start + _BLOCK]
+            np.greater_equal(h, _THRESHOLDS[0], out=w.view(bool))
+            w += h >= _THRESHOLDS[1]
+            w += h >= _THRESHOLDS[2]
+            flat_h, flat_w = h.reshape(-1), w.reshape(-1)
+            tail = np.flatnonzero(flat_h >= _THRESHOLDS[3])
+            flat_w[tail] += np.searchsorted(_TAIL_THRESHOLDS, flat_h[tail], side="right").astype(np.uint8)
+    return out
 
 
 @dataclass

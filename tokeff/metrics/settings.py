@@ -31,7 +31,10 @@ class MetricSettings:
         word_sample: share of documents (by hash of ``doc_id``) the word family is computed on;
             1.0 = all. Lower it to speed up large corpora; the rows' ``n`` and note say so.
         roundtrip: check ``decode(encode(x)) == x`` for every document (one decode each).
-        chunk_docs: documents per ``encode_batch`` call.
+        chunk_docs: documents per ``encode_batch`` call, at most.
+        chunk_chars: characters per call, at most (a longer document still makes a chunk of its
+            own): long documents then still make many chunks to deal among the workers, and a
+            chunk's ids and words stay small in memory. Chunking changes no number.
     """
 
     baseline: str | None = None
@@ -46,3 +49,4 @@ class MetricSettings:
     word_sample: float = 1.0
     roundtrip: bool = True
     chunk_docs: int = 512
+    chunk_chars: int = 1 << 18

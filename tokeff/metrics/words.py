@@ -26,11 +26,13 @@ Each distinct word is encoded once per tokenizer (an array of f_T(w) by word id,
 With ``MetricSettings.word_sample`` < 1 the family is computed on a fixed share of documents
 (chosen by hash of ``doc_id``, so the same aligned lines in every language and tokenizer): all five
 numbers then come from those documents only, ``n`` counts them, and the note says so. The family
-is the costliest of the analysis pass: segmenting and numbering the words (about 0.8 s of CPU per
-10 MB of NTREX, shared by all tokenizers) and encoding each distinct word once per tokenizer
-(218k distinct words in those 10 MB: 0.6 s with tiktoken, 2 s with HF byte-level BPE, against
-about 3 s and 5 s for their encoding of the text), so on large corpora a 10-20 % sample gives
-the same fertility to the third digit at a fraction of the cost.
+is the costliest of the analysis pass. Segmenting and numbering the words is cheap with the C core
+(about 0.1 s of CPU per 10 MB of NTREX, shared by all tokenizers; about 1 s without it), but
+encoding each distinct word once per tokenizer is the library's own work and cannot be shared:
+the 218k distinct words of those 10 MB take 0.5 s with tiktoken, 1.7 s with HF byte-level BPE and
+0.35-0.5 s with SentencePiece, against 0.9 s, 4 s and 0.7-0.8 s for encoding the text itself (one
+thread; ``python bench/analyze_throughput.py``). On large corpora a 10-20 % sample gives the same
+fertility to the third digit at a fraction of that cost.
 
 Rows over words of scripts without spaces (the character fallback) carry the note
 ``segmentation=characters`` (or the share of such words when only some are); ``n`` is the number
