@@ -231,3 +231,36 @@ def test_progress_bar_and_workers_together(capsys):
     m = measure([_mixed_corpus(40)], TOKENIZERS[:1], settings=SMALL_CHUNKS, workers=2, progress=True)
     assert len(m.metrics) > 0
     assert "measuring" in capsys.readouterr().err
+
+
+class _SlowChars(CharsTokenizer):
+    """Characters, slowly: a shard of the corpus below takes many seconds."""
+
+    name = "slow-chars"
+
+    def encode_batch(self, texts):
+        import time
+
+        time.sleep(0.05 * len(texts))
+        return super().encode_batch(texts)
+
+
+def test_an_interrupt_in_a_notebook_ends_the_workers_at_once():
+    # In Jupyter only the kernel process gets Ctrl-C: measure() must end its workers itself
+    # rather than wait for them to finish their shards (here about 15 s each).
+    import _thread
+    import multiprocessing
+    import threading
+    import time
+
+    docs = [Document(f"line {i}", "xx", str(i)) for i in range(600)]
+    corpus = Corpus("slow", lambda: iter(docs))
+    timer = threading.Timer(1.0, _thread.interrupt_main)
+    start = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        measure([corpus], [_SlowChars()], settings=MetricSettings(split="all", chunk_docs=10), workers=2,
+                progress=False)
+    assert time.monotonic() - start < 5
+    time.sleep(0.3)
+    assert not multiprocessing.active_children()

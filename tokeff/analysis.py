@@ -248,14 +248,20 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
                 futures = {pool.submit(_worker, ci, w, workers): ci
                            for ci in range(len(corpora)) for w in range(workers)}
                 pending, seen, results = set(futures), 0, {}
-                while pending:
-                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                    for f in done:
-                        results[f] = f.result()
-                    if bar is not None:
-                        value = counter.value
-                        bar.update(value - seen)
-                        seen = value
+                try:
+                    while pending:
+                        done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                        for f in done:
+                            results[f] = f.result()
+                        if bar is not None:
+                            value = counter.value
+                            bar.update(value - seen)
+                            seen = value
+                except BaseException:
+                    # Ctrl-C in a notebook (only this process hears it) or a worker's error: end
+                    # the workers now, or leaving the pool would wait for their whole shards
+                    _stop_workers(pool)
+                    raise
                 # merge in submission order (any order gives the same integers)
                 for f, ci in futures.items():
                     _merge(merged[ci], results[f])
@@ -269,6 +275,17 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
     finally:
         if bar is not None:
             bar.close()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate a pool's worker processes and drop its queued work."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if callable(terminate):
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _finish(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: MetricSettings,
