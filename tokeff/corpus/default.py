@@ -34,9 +34,14 @@ STDLIB_MODULES = (
 
 
 def corpora_dir() -> Path:
-    """The folder of corpora tokeff ships (``TOKEFF_CORPORA`` overrides it)."""
+    """The folder of corpora tokeff ships: ``TOKEFF_CORPORA`` when set; else the copy inside an
+    installed package (``tokeff/_corpora``, put there by ``setup.py``); else ``corpora/`` of the
+    source tree, as in an editable install."""
     env = os.environ.get("TOKEFF_CORPORA")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "corpora"
+    if env:
+        return Path(env)
+    installed = Path(__file__).resolve().parents[1] / "_corpora"
+    return installed if installed.is_dir() else Path(__file__).resolve().parents[2] / "corpora"
 
 
 def _pydoc_documents() -> Iterator[Document]:

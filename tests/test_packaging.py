@@ -1,0 +1,33 @@
+"""An installed tokeff (not an editable one) carries the corpora it ships.
+
+``setup.py`` copies ``corpora/`` into the built package as ``tokeff/_corpora``; these tests run
+that build step into a temporary folder and use tokeff from there, as a wheel would install it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_a_built_package_holds_the_corpora_and_finds_them(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    subprocess.run([sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(lib)], cwd=REPO, check=True,
+                   capture_output=True)
+    shipped = sorted(p.relative_to(REPO / "corpora") for p in (REPO / "corpora").rglob("*") if p.is_file())
+    copied = sorted(p.relative_to(lib / "tokeff" / "_corpora") for p in (lib / "tokeff" / "_corpora").rglob("*")
+                    if p.is_file())
+    assert shipped and copied == shipped
+    # tokeff imported from the build folder (away from the source tree) reads its own copy
+    env = {k: v for k, v in os.environ.items() if k != "TOKEFF_CORPORA"}
+    code = ("import tokeff.corpus.default as d; "
+            "print(d.corpora_dir()); "
+            "print(len({x.language for x in d.parallel_sample_corpus().documents('all')}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={**env, "PYTHONPATH": str(lib)},
+                         check=True, capture_output=True, text=True).stdout.split()
+    assert Path(out[0]) == lib / "tokeff" / "_corpora"
+    assert int(out[1]) == len(list((REPO / "corpora" / "parallel").glob("*.txt")))
