@@ -176,9 +176,13 @@ class SlotSums:
 
     @classmethod
     def combined(cls, parts: list["SlotSums"], k: int) -> "SlotSums":
+        """The sum of ``parts``, compacted once (merging them one by one compacted the growing
+        total once per part: quadratic in the number of languages)."""
         out = cls(k)
         for p in parts:
-            out.merge(p)
+            p._compact()
+            out._pending.append((p._slots, p._sums))
+        out._compact()
         return out
 
     @property
