@@ -159,6 +159,24 @@ def test_token_bytes_spell_the_text(shared_dir: Path) -> None:
     assert bert.token_bytes(bert.unk_id) == b""
 
 
+def test_sentencepiece_token_bytes_of_every_piece_one_library_call_at_a_time(shared_dir: Path) -> None:
+    # the batched lookups give what the library's per-id calls give, for the whole vocabulary
+    # (byte pieces, control and unknown pieces, "▁" for a space)
+    tok = load_tokenizer(f"spm:{shared_dir / 'tokenizers' / 'spm' / 'mistral-7b-v0.1.model'}")
+    sp = tok._sp
+
+    def one(i: int) -> bytes:
+        if sp.is_byte(i):
+            return bytes([int(sp.id_to_piece(i)[3:5], 16)])
+        if sp.is_control(i) or sp.is_unknown(i):
+            return b""
+        return sp.id_to_piece(i).replace("\u2581", " ").encode("utf-8")
+
+    ids = list(range(tok.vocab_size))
+    assert tok.token_bytes_batch(ids) == [one(i) for i in ids]
+    assert {len(b) for b in tok.token_bytes_batch(ids[:300])} >= {0, 1}  # control and byte pieces among them
+
+
 def test_fingerprints_tell_tokenizers_apart(shared_dir: Path) -> None:
     a, b = load_tokenizer("tiktoken:gpt2"), load_tokenizer("tiktoken:cl100k_base")
     assert a.fingerprint() != b.fingerprint()

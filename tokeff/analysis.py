@@ -1,9 +1,10 @@
 """The analysis pass: every metric of every tokenizer on every corpus, in one streaming pass.
 
 For each corpus, documents of the chosen split (``eval`` by default) are read in chunks of
-``MetricSettings.chunk_docs`` (and at most ``chunk_chars`` characters). What does not depend on the tokenizer (bytes, characters, words,
-bootstrap slots) is computed once per chunk; then each tokenizer encodes the chunk once with its
-``encode_batch`` and that one encoding feeds every accumulator of :mod:`tokeff.metrics`.
+``MetricSettings.chunk_docs`` documents (and at most ``chunk_chars`` characters). What does not
+depend on the tokenizer (bytes, characters, words, bootstrap slots) is computed once per chunk;
+then each tokenizer encodes the chunk once with its ``encode_batch`` and that one encoding feeds
+every accumulator of :mod:`tokeff.metrics`.
 
 Memory is flat in corpus size: accumulators keep integer sums per language and bootstrap slot
 (at most 65,536 slots), unigram counts (at most |V| per language), and a bounded table of

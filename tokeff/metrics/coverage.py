@@ -94,6 +94,9 @@ def piece_bytes(tokenizer: Tokenizer, ids: np.ndarray) -> tuple[np.ndarray, bool
     # bytes and chars decode one id to exactly its piece (a lone byte >= 0x80 to one U+FFFD)
     exact = callable(getattr(tokenizer, "token_bytes", None)) or tokenizer.family in ("bytes", "chars")
     use_token_bytes = callable(getattr(tokenizer, "token_bytes", None))
+    batch = getattr(tokenizer, "token_bytes_batch", None)  # the same, many ids per library call
+    if callable(batch):
+        return np.fromiter(map(len, batch(ids.tolist())), dtype=np.int64, count=len(ids)), exact
     out = np.empty(len(ids), dtype=np.int64)
     for i, t in enumerate(ids.tolist()):
         if use_token_bytes:
