@@ -30,6 +30,26 @@ def test_unk_rates(toy):
     assert b.value == 0 and b.note == "tokenizer has no UNK token"
 
 
+def test_unk_char_rate_counts_characters_not_unk_tokens():
+    class RunUnkToy(GreedyToy):
+        """GreedyToy whose run of unknown characters is one UNK, as WordPiece's [UNK] for a word."""
+
+        def encode(self, text):
+            out = []
+            for i in super().encode(text):
+                if not (i == 0 and out and out[-1] == 0):
+                    out.append(i)
+            return out
+
+    tok = RunUnkToy(TOY_VOCAB)
+    assert tok.encode("ää b") == [0, 4, 2]
+    df = measure([toy_corpus([Document("ää b", "xx", "1"), Document("ab", "xx", "2")])], [tok], settings=SETTINGS,
+                 workers=1, progress=False).metrics
+    # 1 UNK of 4 tokens; but 2 of the 5 non-space characters (ä ä b a b) are lost to it
+    assert value(df, "unk_rate").value == pytest.approx(1 / 4)
+    assert value(df, "unk_char_rate").value == pytest.approx(2 / 5)
+
+
 def test_roundtrip_and_vocab_utilization(toy):
     df = toy.metrics
     # d1, d2 decode back exactly; d3 decodes to "\ufffd b"

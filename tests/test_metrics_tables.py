@@ -9,6 +9,7 @@ import pytest
 from tokeff.analysis import MetricSettings, measure
 from tokeff.metrics.tables import format_value, metric_table, premium_table
 
+from .test_metrics_compression import value
 from .test_metrics_parity import PARALLEL
 from .test_metrics_toys import TOY_VOCAB, GreedyToy, toy_corpus
 
@@ -43,5 +44,9 @@ def test_metric_table_has_units_in_headers(df):
     t = metric_table(df, ["bytes_per_token", "fertility"], ci=False)
     assert list(t.columns) == ["bytes_per_token (UTF-8 bytes / token)", "fertility (tokens / word (standalone))"]
     assert list(t.index) == ["toy", "toy2"]
+    # each cell is its tokenizer's number (toy2's "c c" piece makes its value differ)
+    bpt = t["bytes_per_token (UTF-8 bytes / token)"]
+    assert bpt["toy"] == value(df, "bytes_per_token").value
+    assert bpt["toy2"] == value(df, "bytes_per_token", "toy2").value != bpt["toy"]
     s = metric_table(df, ["bytes_per_token"], language="xx")
     assert s.iloc[0, 0].count("[") == 1

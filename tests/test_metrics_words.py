@@ -38,6 +38,21 @@ def test_standalone_differs_from_in_context_when_context_merges():
     assert value(df, "fertility_in_context").value == 0.5
 
 
+def test_a_word_the_tokenizer_deletes_is_neither_single_nor_continued():
+    class DeletingToy(GreedyToy):
+        """GreedyToy that drops "q" entirely, as a normalizer deleting a character would."""
+
+        def encode(self, text):
+            return [i for i in super().encode(text) if i != 7]
+
+    df = measure([toy_corpus([Document("ab q abc", "xx", "1")])], [DeletingToy(TOY_VOCAB)], settings=SETTINGS,
+                 workers=1, progress=False).metrics
+    # words ab, q, abc: standalone tokens 1, 0, 2
+    assert value(df, "fertility").value == pytest.approx(3 / 3)
+    assert value(df, "continued_word_rate").value == pytest.approx(1 / 3)
+    assert value(df, "single_token_word_rate").value == pytest.approx(1 / 3)   # not 1 - 1/3
+
+
 def test_no_space_scripts_are_flagged_as_character_segmentation():
     docs = [Document("你好世界", "zho", "1"), Document("hello world", "eng", "2")]
     df = measure([toy_corpus(docs)], [CharsTokenizer()], settings=SETTINGS, workers=1, progress=False).metrics
@@ -76,6 +91,9 @@ def test_word_sample_uses_the_same_documents_for_every_number():
     assert h.note == "words of a 50% sample of documents"
     # "ab" costs 1 token, "abc" 2: fertility is (k + 2) / (k + 1) per document, close in both
     assert h.value == pytest.approx(f.value, rel=0.05)
+    # in-context fertility too: tokens of the unsampled documents must not count
+    assert value(half, "fertility_in_context").value == pytest.approx(value(full, "fertility_in_context").value,
+                                                                      rel=0.05)
     # compression metrics still see every document
     assert value(half, "bytes_per_token").n == 400
 

@@ -16,9 +16,10 @@ Speed matters here because the analysis pass segments every evaluation document:
 character of a no-space script (most of them) take a single-regex fast path that finds the
 letter/mark/digit runs; only texts that contain such a character take the grapheme-aware path.
 Both paths give the same words. The analysis pass goes faster still when the package's C core is
-built: it finds the same runs with :func:`char_bitmaps` (the two character classes below, as
-bitmaps over all code points) and leaves only the texts with a no-space character to
-:func:`segment`; the tests check that both give the same words.
+built: it finds the same words with :func:`char_classes` (the character classes below, as one
+byte of flags per code point), grapheme clusters of no-space scripts included, and leaves to
+:func:`segment` only texts whose clusters need rules it does not follow (ZWJ sequences,
+Prepend, regional indicators, Hangul); the tests check that both give the same words.
 """
 
 from __future__ import annotations
