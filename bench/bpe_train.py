@@ -48,7 +48,7 @@ def source_files() -> list[Path]:
     corpora = shared_dir() / "corpora"
     files: list[Path] = [corpora / "tinyshakespeare" / "input.txt"]
     files += sorted((corpora / "gutenberg_en").glob("pg*.txt"))
-    files += sorted((corpora / "ntrex128").glob("*.txt"))
+    files += sorted(p for p in (corpora / "ntrex128").glob("*.txt") if p.stem.islower())  # not SOURCE.txt
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     files += sorted(p for p in stdlib.rglob("*.py") if "site-packages" not in p.parts)
     return [f for f in files if f.is_file()]

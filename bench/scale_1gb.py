@@ -158,13 +158,11 @@ def run_monitored(args: list[str], *, env: dict[str, str] | None = None, timeout
         return RunStats(proc.returncode, wall, peak, err.read())
 
 
-def analyze_args(corpus: Path, out: Path, workers: int | None = None, lines: bool = False) -> list[str]:
+def analyze_args(corpus: Path, out: Path, workers: int | None = None) -> list[str]:
     args = ["analyze", "--corpus", str(corpus), "--tokenizer", "tiktoken:cl100k_base", "--tokenizer", "bytes",
             "--no-report", "--out", str(out)]
     if workers:
         args += ["--workers", str(workers)]
-    if lines:
-        args.append("--lines")
     return args
 
 

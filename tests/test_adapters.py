@@ -177,6 +177,21 @@ def test_sentencepiece_token_bytes_of_every_piece_one_library_call_at_a_time(sha
     assert {len(b) for b in tok.token_bytes_batch(ids[:300])} >= {0, 1}  # control and byte pieces among them
 
 
+def test_byte_level_token_bytes_of_an_added_token_spell_it(shared_dir: Path, tmp_path: Path) -> None:
+    # an added token is stored as plain text, not in the byte alphabet ("Ġ" for a space, and
+    # "ö" there would stand for the single byte 0xF6)
+    from tokenizers import Tokenizer as HFTok
+
+    hf = load_tokenizer(f"hf:{shared_dir / 'tokenizers' / 'hf' / 'gpt2'}")._tok
+    hf.add_tokens(["my tökén"])
+    hf.save(str(tmp_path / "tokenizer.json"))
+    tok = load_tokenizer(f"hf:{tmp_path / 'tokenizer.json'}")
+    added = HFTok.from_file(str(tmp_path / "tokenizer.json")).token_to_id("my tökén")
+    assert tok.encode("my tökén") == [added]
+    assert tok.token_bytes(added) == "my tökén".encode()
+    assert tok.token_bytes(tok.encode(" the")[0]) == b" the"  # a byte-level piece, "Ġthe"
+
+
 def test_fingerprints_tell_tokenizers_apart(shared_dir: Path) -> None:
     a, b = load_tokenizer("tiktoken:gpt2"), load_tokenizer("tiktoken:cl100k_base")
     assert a.fingerprint() != b.fingerprint()

@@ -97,20 +97,12 @@ def _spaced(text: str) -> bool:
 
 def words(text: str) -> list[str]:
     """The words of ``text`` in order (see the module docstring for the definition)."""
-    if text.isascii():
-        return _ASCII_RUN_RE.findall(text)
-    if _spaced(text):
-        return _runs(text)
-    return [char or run for char, run in _PAIRS_RE.findall(text)]
+    return segment(text)[0]
 
 
 def count_words(text: str) -> int:
-    """``len(words(text))`` without keeping the words."""
-    if text.isascii():
-        return len(_ASCII_RUN_RE.findall(text))
-    if _spaced(text):
-        return len(_runs(text))
-    return len(_PAIRS_RE.findall(text))
+    """``len(words(text))``."""
+    return len(segment(text)[0])
 
 
 def segment(text: str) -> tuple[list[str], int]:

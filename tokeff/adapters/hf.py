@@ -82,6 +82,8 @@ class HFTokenizer(Tokenizer):
         unk = getattr(model, "unk_token", None)
         self.unk_id = self._tok.token_to_id(unk) if unk else None
         self._byte_level = _is_byte_level(self._tok)
+        # added tokens are matched in the text as they are written, outside the model's alphabet
+        self._added = {i: t.content for i, t in self._tok.get_added_tokens_decoder().items()}
         if getattr(model, "byte_fallback", False):
             ids = (self._tok.token_to_id(f"<0x{b:02X}>") for b in range(256))
             self.byte_fallback_ids = frozenset(i for i in ids if i is not None)
@@ -103,6 +105,8 @@ class HFTokenizer(Tokenizer):
         ``▁`` (Metaspace) is a space, ``<0xNN>`` is a raw byte, a WordPiece ``##`` is dropped."""
         if token_id == self.unk_id:
             return b""  # stands for text it could not represent, not for its own spelling
+        if token_id in self._added:
+            return self._added[token_id].encode("utf-8")
         piece = self._tok.id_to_token(token_id) or ""
         if self._byte_level:
             return bytes(UNICODE_TO_BYTE.get(ch, 0) for ch in piece)

@@ -448,12 +448,13 @@ static int segs_grow_table(Segs *g) {
 /* count one more of text[start:end]; its index among the distinct pieces, *is_new set when it is
    the first of its kind; -1 when out of memory */
 static int64_t segs_intern(Segs *g, int kind, const void *data, Py_ssize_t start, Py_ssize_t end, int *is_new) {
+    *is_new = 0;
+    if (!g->table && segs_init(g) < 0) return -1; /* a reset that ran out of memory left no table */
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)(end - start);
     for (Py_ssize_t i = start; i < end; i++) h = (h ^ PyUnicode_READ(kind, data, i)) * 0x100000001B3ULL;
     h ^= h >> 29;
     uint32_t len = (uint32_t)(end - start);
     size_t j = h & g->mask;
-    *is_new = 0;
     while (g->table[j] >= 0) {
         int64_t k = g->table[j];
         if (g->hash[k] == h && g->len[k] == len) {

@@ -113,8 +113,10 @@ class InformationAccumulator(Accumulator):
     def __init__(self) -> None:
         self.counts: dict[str, SparseCounts] = {}
         self.docs: dict[str, int] = {}
+        self._items: list[tuple[str, SparseCounts, int]] | None = None  # see items()
 
     def update(self, batch: EncodedBatch) -> None:
+        self._items = None
         t, vocab = batch.text, batch.tokenizer.vocab_size
         groups = t.language_groups()
         for lang, ix in groups:
@@ -142,21 +144,26 @@ class InformationAccumulator(Accumulator):
             self.counts.setdefault(lang, SparseCounts()).add_ids(ids[bounds[g]:bounds[g + 1]], vocab)
 
     def merge(self, other: "InformationAccumulator") -> None:
+        self._items = None
         for lang, c in other.counts.items():
             self.counts.setdefault(lang, SparseCounts()).merge(c)
         for lang, n in other.docs.items():
             self.docs[lang] = self.docs.get(lang, 0) + n
 
     def items(self) -> list[tuple[str, SparseCounts, int]]:
-        """("all", pooled counts, documents) first, then each language in sorted order."""
-        langs = sorted(self.counts)
-        if not langs:
-            return []
-        pooled = SparseCounts()
-        for lang in langs:
-            pooled.merge(self.counts[lang])
-        out = [(ALL, pooled.compact(), sum(self.docs.values()))]
-        return out + [(lang, self.counts[lang].compact(), self.docs[lang]) for lang in langs]
+        """("all", pooled counts, documents) first, then each language in sorted order.
+
+        Kept until the next update or merge: the entropies, the vocabulary utilization and the
+        token-length histogram all read it, and pooling 128 languages of a 200k vocabulary takes
+        a quarter of a second."""
+        if self._items is None:
+            langs = sorted(self.counts)
+            pooled = SparseCounts()
+            for lang in langs:
+                pooled.merge(self.counts[lang])
+            head = [(ALL, pooled.compact(), sum(self.docs.values()))] if langs else []
+            self._items = head + [(lang, self.counts[lang].compact(), self.docs[lang]) for lang in langs]
+        return self._items
 
     def rows(self, ctx: RowContext) -> list[MetricRow]:
         vocab, alpha = ctx.tokenizer.vocab_size, ctx.settings.renyi_alpha
