@@ -64,6 +64,18 @@ def test_miss_then_put_then_hit_round_trips_exactly(tmp_path: Path) -> None:
     assert cache.keys() == [key]
 
 
+def test_parts_are_a_hit_only_when_all_of_them_are_stored(tmp_path: Path) -> None:
+    cache = ResultsCache(tmp_path)
+    a, b = pd.DataFrame({"x": [1, 2]}, index=[5, 6]), pd.DataFrame({"note": ["", "y"]})
+    assert cache.get_parts("0a", ["a", "b"]) is None
+    cache.put_parts("0a", ["a", "b"], [a, b])
+    got = cache.get_parts("0a", ["a", "b"])
+    pd.testing.assert_frame_equal(got[0], a.reset_index(drop=True))
+    assert got[1]["note"].tolist() == ["", "y"]
+    cache.path(cache.key("0a", "b")).unlink()
+    assert cache.get_parts("0a", ["a", "b"]) is None
+
+
 def test_adding_one_tokenizer_finds_the_others_cached(tmp_path: Path) -> None:
     cache = ResultsCache(tmp_path)
     corpus = corpus_of(Document("hello world", "eng", "1"))

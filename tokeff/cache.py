@@ -37,7 +37,7 @@ import json
 import os
 import shutil
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -205,6 +205,16 @@ class ResultsCache:
 
         atomic_write(path, write)
         return path
+
+    def get_parts(self, key: str, names: Sequence[str]) -> tuple[pd.DataFrame, ...] | None:
+        """The tables stored by :meth:`put_parts` under ``key``, or None unless all of them are there."""
+        parts = [self.get(self.key(key, name)) for name in names]
+        return None if any(p is None for p in parts) else tuple(parts)
+
+    def put_parts(self, key: str, names: Sequence[str], tables: Sequence[pd.DataFrame]) -> None:
+        """Store several tables that belong together (one result) under ``key``."""
+        for name, df in zip(names, tables, strict=True):
+            self.put(self.key(key, name), df.reset_index(drop=True))
 
     def __contains__(self, key: str) -> bool:
         return self.path(key).is_file()

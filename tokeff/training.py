@@ -105,14 +105,13 @@ def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, 
             info["skipped"].append({"tokenizer": tok.name, "reason": f"vocabulary of {tok.vocab_size} ids"})
             continue
         key = cache.key("train", corpus_name, tok.name, tok.fingerprint(), *settings) if cache is not None else None
-        stored = None if refresh else _cached_run(cache, key)
+        stored = None if refresh or key is None else cache.get_parts(key, _RUN_PARTS)
         if stored is None:
             ckpt = folder / "checkpoints" / _slug(tok.name) if folder is not None else None
             stored = _train_one(tok, train, evals, corpus_name, ckpt, note,
                                 dict(model=model, budget=budget, seed=seed, device=device, progress=progress))
             if key is not None:
-                for part, df in zip(_RUN_PARTS, stored):
-                    cache.put(cache.key(key, part), df)
+                cache.put_parts(key, _RUN_PARTS, stored)
             if ckpt is not None:
                 shutil.rmtree(ckpt, ignore_errors=True)
         else:
@@ -135,15 +134,6 @@ def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, 
 _RUN_PARTS = ("metrics", "curve", "cost", "run")
 _RUN_INFO = ("tokenizer", "steps", "wall_seconds", "train_flops", "tokens_per_step", "achieved_flops_per_second")
 
-
-def _cached_run(cache, key: str | None):
-    if key is None:
-        return None
-    parts = [cache.get(cache.key(key, part)) for part in _RUN_PARTS]
-    if any(p is None for p in parts):
-        return None
-    parts[0]["note"] = parts[0]["note"].fillna("")
-    return tuple(parts)
 
 
 def _train_one(tok, train_texts: list[str], eval_texts: list[str], corpus_name: str, ckpt: Path | None,
