@@ -30,20 +30,18 @@ MAX_LM_VOCAB = 262_144
 EVAL_BYTES_PER_CORPUS = 4_000
 
 
-def lm_texts(corpora: Sequence[Corpus], eval_bytes: Sequence[int] | None = None,
-             eval_bytes_per_corpus: int = EVAL_BYTES_PER_CORPUS) -> tuple[list[str], list[str]]:
-    """The training texts (every train document) and the evaluation texts: from each corpus,
-    every k-th eval document, k chosen so about ``eval_bytes_per_corpus`` bytes are taken. A
-    stride rather than a prefix, so that a corpus stored language by language (a parallel
-    corpus) is scored in all its languages, not only the first one. ``eval_bytes``: each
-    corpus's eval-split size in UTF-8 bytes when the caller has it (else it is counted)."""
-    train = list(train_texts(corpora))
+def lm_eval_texts(corpora: Sequence[Corpus], eval_bytes: Sequence[int] | None = None) -> list[str]:
+    """The LM's evaluation texts: from each corpus, every k-th eval document, k chosen so about
+    :data:`EVAL_BYTES_PER_CORPUS` bytes are taken. A stride rather than a prefix, so that a corpus
+    stored language by language (a parallel corpus) is scored in all its languages, not only the
+    first one. ``eval_bytes``: each corpus's eval-split size in UTF-8 bytes when the caller has it
+    (else it is counted). The training texts are the whole train split (``train_texts``)."""
     evals: list[str] = []
     for i, c in enumerate(corpora):
         size = eval_bytes[i] if eval_bytes is not None else sum(len(t.encode("utf-8")) for t in c.texts("eval"))
-        stride = max(1, math.ceil(size / eval_bytes_per_corpus))
+        stride = max(1, math.ceil(size / EVAL_BYTES_PER_CORPUS))
         evals += [t for k, t in enumerate(c.texts("eval")) if k % stride == 0]
-    return train, evals
+    return evals
 
 
 def check_training_options(budget: str | None, model: str) -> None:
@@ -89,14 +87,15 @@ def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, 
     from .lm.train import resolve_device
 
     corpora: list[Corpus] = loaded.corpora
-    train, evals = lm_texts(corpora, eval_bytes)
+    evals = lm_eval_texts(corpora, eval_bytes)
+    train: list[str] | None = None  # read at the first run that is not cached (if all are: never)
     corpus_name = "+".join(c.name for c in corpora)
     budget = str(budget or DEFAULT_BUDGET)
     curves: list[pd.DataFrame] = []
     costs: list[pd.DataFrame] = []
     lm_rows: list[pd.DataFrame] = []
     info: dict = {"corpus": corpus_name, "budget": budget, "model": model, "seed": seed,
-                  "train_texts": len(train), "eval_texts": len(evals),
+                  "eval_texts": len(evals),
                   "eval_bytes": sum(len(t.encode("utf-8")) for t in evals), "skipped": [], "runs": []}
     settings = [list(fingerprints), budget, model, seed, resolve_device(device).type, EVAL_BYTES_PER_CORPUS]
     for tok in loaded.tokenizers:
@@ -108,6 +107,8 @@ def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, 
         stored = None if refresh or key is None else cache.get_parts(key, _RUN_PARTS)
         if stored is None:
             ckpt = folder / "checkpoints" / _slug(tok.name) if folder is not None else None
+            if train is None:
+                train = list(train_texts(corpora))
             stored = _train_one(tok, train, evals, corpus_name, ckpt, note,
                                 dict(model=model, budget=budget, seed=seed, device=device, progress=progress))
             if key is not None:
@@ -121,7 +122,7 @@ def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, 
         curves.append(curve)
         costs.append(cost)
         run_info = run.iloc[0].to_dict()
-        for k in ("loss_function", "model_config", "device"):
+        for k in ("loss_function", "model_config", "device", "train_texts"):
             info.setdefault(k, json.loads(run_info.pop(k)) if k == "model_config" else run_info.pop(k))
         info["runs"].append({k: v for k, v in run_info.items() if k in _RUN_INFO})
         if folder is not None:
@@ -162,6 +163,7 @@ def _train_one(tok, train_texts: list[str], eval_texts: list[str], corpus_name: 
                          "train_flops": result.train_flops, "tokens_per_step": result.tokens_per_step,
                          "achieved_flops_per_second": result.achieved_flops_per_second,
                          "loss_function": result.loss_function, "device": result.device,
+                         "train_texts": len(train_texts),
                          "model_config": json.dumps(result.model_config.to_dict())}])
     return rows, result.curve.assign(tokenizer=tok.name), cost, run
 
