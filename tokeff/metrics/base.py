@@ -88,9 +88,11 @@ class Strata:
         self.columns = columns
         self.col = {c: i for i, c in enumerate(columns)}
         self.by_language: dict[str, SlotSums] = {}
+        self._items: list[tuple[str, SlotSums]] | None = None  # see items()
 
     def add(self, text: TextBatch, values: np.ndarray) -> None:
         """``values``: shape (documents, columns), one row per document of ``text``."""
+        self._items = None
         for lang, ix in text.language_groups():
             sums = self.by_language.get(lang)
             if sums is None:
@@ -101,6 +103,7 @@ class Strata:
                 sums.add(text.slots[ix], values[ix])
 
     def merge(self, other: "Strata") -> None:
+        self._items = None
         for lang, sums in other.by_language.items():
             mine = self.by_language.get(lang)
             if mine is None:
@@ -108,12 +111,15 @@ class Strata:
             mine.merge(sums)
 
     def items(self) -> list[tuple[str, SlotSums]]:
-        """("all", everything) first, then each language in sorted order."""
-        langs = sorted(self.by_language)
-        if not langs:
-            return []
-        everything = SlotSums.combined_replicates([self.by_language[lang] for lang in langs], len(self.columns))
-        return [(ALL, everything)] + [(lang, self.by_language[lang]) for lang in langs]
+        """("all", everything) first, then each language in sorted order. Kept until the next add
+        or merge: a family's rows and every other tokenizer's normalized sequence length (against
+        this one as baseline) read it."""
+        if self._items is None:
+            langs = sorted(self.by_language)
+            parts = [self.by_language[lang] for lang in langs]
+            head = [(ALL, SlotSums.combined_replicates(parts, len(self.columns)))] if langs else []
+            self._items = head + list(zip(langs, parts))
+        return self._items
 
     def ratio(self, sums: SlotSums, num: str, den: str, boot: Bootstrap) -> tuple[float, float, float]:
         return ratio_with_ci(sums, self.col[num], sums, self.col[den], boot)

@@ -43,6 +43,15 @@ SLOTS = 1 << 16
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
+def sum_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``keys`` (sorted) and, for each, the sum of its rows of ``values`` (int64:
+    exact, so any grouping of the same rows into shards gives the same sums)."""
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    sums = np.zeros((len(uniq),) + values.shape[1:], dtype=np.int64)
+    np.add.at(sums, inverse.reshape(-1), values)
+    return uniq, sums
+
+
 def doc_key(doc_id: str) -> int:
     """A 63-bit hash of a document id; its low 16 bits are the document's bootstrap slot."""
     return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest(), "big") >> 1
@@ -163,10 +172,7 @@ class SlotSums:
         slots = np.concatenate([self._slots] + [p[0] for p in self._pending])
         values = np.concatenate([self._sums] + [p[1] for p in self._pending])
         self._pending, self._npending, self._reps, self._parts = [], 0, None, None
-        uniq, inverse = np.unique(slots, return_inverse=True)
-        sums = np.zeros((len(uniq), self.k), dtype=np.int64)
-        np.add.at(sums, inverse.reshape(-1), values)
-        self._slots, self._sums = uniq, sums
+        self._slots, self._sums = sum_by_key(slots, values)
 
     def merge(self, other: "SlotSums") -> None:
         other._compact()

@@ -30,6 +30,7 @@ import numpy as np
 
 from .base import ALL, Accumulator, MetricRow, RowContext
 from .batch import EncodedBatch
+from .bootstrap import sum_by_key
 
 UNIT = "H / log2|V| (0-1)"
 
@@ -68,9 +69,7 @@ class SparseCounts:
             keys = np.concatenate([self.keys] + [p[0] for p in self._pending])
             counts = np.concatenate([self.counts] + [p[1] for p in self._pending])
             self._pending, self._npending = [], 0
-            self.keys, inverse = np.unique(keys, return_inverse=True)
-            self.counts = np.zeros(len(self.keys), dtype=np.int64)
-            np.add.at(self.counts, inverse.reshape(-1), counts)
+            self.keys, self.counts = sum_by_key(keys, counts)
         return self
 
     def merge(self, other: "SparseCounts") -> None:

@@ -35,7 +35,7 @@ import numpy as np
 
 from .base import Accumulator, MetricRow, RowContext
 from .batch import EncodedBatch
-from .bootstrap import SLOTS, SlotSums, ratio_with_ci
+from .bootstrap import SLOTS, SlotSums, ratio_with_ci, sum_by_key
 
 #: Per-line record: the doc key, tokens, non-space characters, characters lost to UNK.
 _FIELDS = 4
@@ -77,11 +77,8 @@ class ParityAccumulator(Accumulator):
     def _table(self, lang: str) -> np.ndarray:
         """One row per distinct line (sorted by key; a repeated id's counts are summed)."""
         rec = np.concatenate(self._lines[lang]) if self._lines.get(lang) else np.empty((0, _FIELDS), np.int64)
-        keys, inverse = np.unique(rec[:, 0], return_inverse=True)
-        out = np.zeros((len(keys), _FIELDS), dtype=np.int64)
-        np.add.at(out[:, 1:], inverse.reshape(-1), rec[:, 1:])
-        out[:, 0] = keys
-        return out
+        keys, sums = sum_by_key(rec[:, 0], rec[:, 1:])
+        return np.column_stack([keys, sums])
 
     def rows(self, ctx: RowContext) -> list[MetricRow]:
         return self.premiums(ctx)[0]
