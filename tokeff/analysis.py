@@ -108,15 +108,17 @@ def _chunks(corpus: Corpus, settings: MetricSettings) -> Iterator[list[Document]
     longer document) ``chunk_chars`` characters; a document without an id gets its position as one."""
     chunk: list[Document] = []
     chars = 0
+    max_docs, max_chars = settings.chunk_docs, settings.chunk_chars  # read once: this loop runs per document
     for i, doc in enumerate(corpus.documents(settings.split)):
         if not doc.doc_id:
             doc = Document(doc.text, doc.language, f"#{i}")
-        if chunk and chars + len(doc.text) > settings.chunk_chars:
+        n = len(doc.text)
+        if chunk and chars + n > max_chars:
             yield chunk
             chunk, chars = [], 0
         chunk.append(doc)
-        chars += len(doc.text)
-        if len(chunk) >= settings.chunk_docs:
+        chars += n
+        if len(chunk) >= max_docs:
             yield chunk
             chunk, chars = [], 0
     if chunk:
@@ -237,7 +239,11 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
         ctx = mp.get_context("fork")
         counter = ctx.Value("q", 0)
         if native.core is not None:
-            char_classes()  # built once here, inherited by every worker (else each builds its own)
+            # built once here, inherited by every worker (else each builds its own)
+            char_classes()
+            if settings.roundtrip:
+                for tok in tokenizers:
+                    tok.spelling()
         _JOB.update(corpora=corpora, tokenizers=tokenizers, settings=settings, counter=counter)
         merged = [_new_state(c, tokenizers, settings) for c in corpora]
         # HF tokenizers would warn in every forked worker that it turns its own thread pool off

@@ -12,6 +12,9 @@ import hashlib
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
 
 #: Threads an adapter's batched call may use. The analysis pass's worker processes set it to 1:
 #: one process per core is their parallelism, and a library's thread pool per call would only
@@ -58,6 +61,26 @@ class Tokenizer(ABC):
         """The text for each id sequence; adapters override this with the library's batched call."""
         return [self.decode(ids) for ids in batch]
 
+    def spelling(self) -> "Spelling | None":
+        """What ``decode`` writes for each id, when decoding is only putting pieces side by side
+        (see :class:`Spelling`), else ``None``. Built once per tokenizer, from the adapter's
+        :meth:`_pieces`, and only kept if the library's own ``decode`` agrees with it on a
+        sample of ids (so a decoder that does more is never mistaken for one that does not)."""
+        if not hasattr(self, "_spelling"):
+            found = self._pieces()
+            self._spelling = None
+            if found is not None:
+                spelling = Spelling.of(*found)
+                if spelling.agrees_with(self):
+                    self._spelling = spelling
+        return self._spelling
+
+    def _pieces(self) -> "tuple[list[bytes | None], bool] | None":
+        """(for each id, the bytes ``decode`` writes for it, or ``None`` where that is not
+        certain; whether ``decode`` drops one leading space), or ``None``: adapters whose decoder
+        only concatenates pieces override this."""
+        return None
+
     def fingerprint(self) -> str:
         """A hash of what decides this tokenizer's output (its vocabulary, merges, pattern...),
         so cached results are reused only for the very same tokenizer. Adapters override the
@@ -74,3 +97,71 @@ def _hash(*parts: object) -> str:
         data = part if isinstance(part, bytes) else repr(part).encode("utf-8")
         h.update(len(data).to_bytes(8, "little") + data)
     return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """The bytes ``decode`` writes for each id, for decoders that only put pieces side by side.
+
+    Round-trip fidelity asks whether decode(encode(x)) == x. Where the decoder writes each id's
+    piece and nothing else (tiktoken, byte-level BPE, SentencePiece without its UNK and control
+    pieces), that holds exactly when the pieces, back to back, are x's UTF-8 bytes: a comparison
+    the C core makes without building the decoded string. Ids marked not ``sure`` (UNK, control
+    and added tokens...) send their text to the library's ``decode`` instead, and so does every
+    text the comparison finds different, so a mismatch is always the library's own verdict.
+
+    Attributes:
+        blob: every piece, back to back.
+        offsets: int64, |V| + 1 entries: piece i is ``blob[offsets[i]:offsets[i + 1]]``.
+        sure: uint8 per id, 1 where the piece is certain.
+        strip_leading_space: the decoder drops one leading space of the first piece
+            (SentencePiece's dummy prefix).
+    """
+
+    blob: bytes
+    offsets: np.ndarray
+    sure: np.ndarray
+    strip_leading_space: bool = False
+
+    @classmethod
+    def of(cls, pieces: Sequence[bytes | None], strip_leading_space: bool = False) -> "Spelling":
+        lengths = np.fromiter((len(p) if p is not None else 0 for p in pieces), dtype=np.int64, count=len(pieces))
+        offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        sure = np.fromiter((p is not None for p in pieces), dtype=np.uint8, count=len(pieces))
+        return cls(b"".join(p for p in pieces if p is not None), offsets, sure, strip_leading_space)
+
+    def spell(self, ids: Sequence[int]) -> bytes | None:
+        """The bytes ``decode(ids)`` writes, or ``None`` if an id is not sure (the C core's
+        comparison, in Python: for tests and the check below)."""
+        out = []
+        for i in ids:
+            if not (0 <= i < len(self.sure)) or not self.sure[i]:
+                return None
+            out.append(self.blob[self.offsets[i]:self.offsets[i + 1]])
+        joined = b"".join(out)
+        if self.strip_leading_space and out and out[0].startswith(b" "):
+            joined = joined[1:]
+        return joined
+
+    def agrees_with(self, tok: Tokenizer, sample: int = 512) -> bool:
+        """Whether ``tok.decode`` writes these pieces for ``sample`` ids spread over the
+        vocabulary, alone and in pairs (the pairs check what happens after the first piece).
+        Ids whose piece is not whole UTF-8 are left out: decoders differ in how they replace
+        the invalid bytes, and a text's own bytes are always valid."""
+        def whole(i: int) -> bool:
+            try:
+                self.blob[self.offsets[i]:self.offsets[i + 1]].decode("utf-8")
+                return True
+            except UnicodeDecodeError:
+                return False
+
+        sure = np.flatnonzero(self.sure)
+        probe = [i for i in sure[::max(1, len(sure) // sample)].tolist() if whole(i)][:sample]
+        if not probe:
+            return False
+        cases = [[i] for i in probe] + [[a, b] for a, b in zip(probe, probe[1:] + probe[:1])]
+        try:
+            return all(tok.decode(ids) == self.spell(ids).decode("utf-8") for ids in cases)
+        except Exception:  # a decoder that refuses some id is not one this can stand in for
+            return False

@@ -114,6 +114,20 @@ class HFTokenizer(Tokenizer):
             return bytes([int(piece[3:5], 16)])
         return piece.removeprefix("##").replace("\u2581", " ").encode("utf-8")
 
+    def _pieces(self) -> tuple[list[bytes | None], bool] | None:
+        # only GPT-2's byte-level decoder just joins pieces; UNK and added tokens are left to
+        # the library (it passes added tokens through the decoder's byte map too)
+        if not self._byte_level:
+            return None
+        out: list[bytes | None] = [None] * self.vocab_size
+        for piece, i in self._tok.get_vocab(with_added_tokens=False).items():
+            if 0 <= i < self.vocab_size and i != self.unk_id and i not in self._added:
+                try:
+                    out[i] = bytes(UNICODE_TO_BYTE[ch] for ch in piece)
+                except KeyError:  # not a byte-level piece after all
+                    pass
+        return out, False
+
     def fingerprint(self) -> str:
         return _hash(self.family, self._tok.to_str())
 

@@ -27,6 +27,9 @@ class BytesTokenizer(Tokenizer):
     def decode(self, ids: Sequence[int]) -> str:
         return bytes(ids).decode("utf-8", errors="replace")
 
+    def _pieces(self) -> tuple[list[bytes | None], bool]:
+        return [bytes([i]) for i in range(256)], False
+
 
 class CharsTokenizer(Tokenizer):
     """Each Unicode code point is one token; the id *is* the code point.

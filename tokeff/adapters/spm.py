@@ -70,6 +70,22 @@ class SentencePieceTokenizer(Tokenizer):
         return [bytes([int(p[3:5], 16)]) if b else b"" if n else p.replace("\u2581", " ").encode("utf-8")
                 for p, b, n in zip(pieces, is_byte, no_text)]
 
+    def _pieces(self) -> tuple[list[bytes | None], bool]:
+        # UNK (decoded as " ⁇ ") and control pieces are left to the library; the decoder drops
+        # the space of the dummy prefix SentencePiece adds in front of a text, when it adds one
+        ids = list(range(self.vocab_size))
+        sp = self._sp
+        pieces: list[bytes | None] = list(self.token_bytes_batch(ids))
+        for i, (c, u) in enumerate(zip(sp.is_control(ids), sp.is_unknown(ids))):
+            if c or u:
+                pieces[i] = None
+        spaced = next((i for i, p in enumerate(pieces) if p and len(p) > 1 and p[0] == 32 and p[1] != 32
+                       and i not in self.byte_fallback_ids), None)
+        strip = spaced is not None and not sp.decode([spaced]).startswith(" ")
+        if strip:  # a byte piece for the space would be stripped, or not: ask the library
+            pieces = [None if i in self.byte_fallback_ids and p == b" " else p for i, p in enumerate(pieces)]
+        return pieces, strip
+
     def fingerprint(self) -> str:
         return _hash(self.family, self._proto)
 

@@ -158,6 +158,16 @@ class TiktokenTokenizer(Tokenizer):
     def token_bytes(self, token_id: int) -> bytes:
         return self._enc.decode_single_token_bytes(token_id)
 
+    def _pieces(self) -> tuple[list[bytes | None], bool]:
+        # decode joins the ids' bytes; ids that are no token (gaps) and special tokens (which
+        # encode_ordinary never gives) are left to the library
+        special = set(self._enc._special_tokens.values())
+        by_rank: list[bytes | None] = [None] * self.vocab_size
+        for piece, rank in self._enc._mergeable_ranks.items():
+            if 0 <= rank < self.vocab_size and rank not in special:
+                by_rank[rank] = piece
+        return by_rank, False
+
     def fingerprint(self) -> str:
         ranks = self._enc._mergeable_ranks  # the encoding's content: tiktoken exposes no public accessor
         return _hash(self.family, self._enc._pat_str, sorted(ranks.items(), key=lambda kv: kv[1]), self._enc._special_tokens)

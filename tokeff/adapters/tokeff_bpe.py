@@ -38,5 +38,8 @@ class TokeffBPETokenizer(Tokenizer):
     def token_bytes(self, token_id: int) -> bytes:
         return self.model.token_bytes(token_id)
 
+    def _pieces(self) -> tuple[list[bytes | None], bool]:
+        return [self.model.token_bytes(i) for i in range(self.vocab_size)], False
+
     def fingerprint(self) -> str:
         return _hash(self.family, self.model.pattern, self.model.merges, self.model.special_tokens)

@@ -12,7 +12,8 @@
  *                           tie_keys: list[int] (256 items), on_merge: callable | None)
  *              -> list[tuple[int, int]]
  *              segments_new(), segments_add(counter, texts), segments_result(counter)  (below)
- *              scan_texts, intern_words, flatten_ids: the analysis pass's text scan (at the end)
+ *              scan_texts, intern_words, flatten_ids, spells_texts, doc_keys: the analysis pass's
+ *              per-chunk work (at the end)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -609,6 +610,8 @@ static PyObject *segments_result(PyObject *self, PyObject *cap) {
  *
  *   intern_words(table, words, words_out) -> ids     (each item of words is one whole word)
  *   flatten_ids(seqs) -> (flat, lengths)              (int64 bytes: the items back to back, and each length)
+ *   spells_texts(flat, lengths, texts, blob, offsets, sure, strip) -> bytes  (below)
+ *   doc_keys(ids) -> bytes                            (below)
  */
 enum { WORD = 1, NO_SPACE = 2, EXTEND = 4, INTRICATE = 8, INCB_CONSONANT = 16, INCB_LINKER = 32, INCB_EXTEND = 64 };
 
@@ -848,11 +851,176 @@ fail:
     return NULL;
 }
 
+/* spells_texts(flat, lengths, texts, blob, offsets, sure, strip) -> bytes, one per text: 1 when the
+ * pieces of the text's ids, back to back, are exactly the text's UTF-8 bytes, else 0. flat and
+ * lengths are flatten_ids' output; piece i is blob[offsets[i]:offsets[i + 1]] (offsets: int64,
+ * V + 1 of them); sure[i] (uint8) is 0 for an id whose piece may not be what the decoder puts out
+ * (the answer is then 0: ask the library). With strip, one leading space of the first piece is
+ * dropped (SentencePiece's decoder drops the dummy-prefix space). */
+static PyObject *spells_texts(PyObject *self, PyObject *args) {
+    Py_buffer flat, lengths, blob, offsets, sure;
+    PyObject *texts;
+    int strip;
+    if (!PyArg_ParseTuple(args, "y*y*Oy*y*y*p", &flat, &lengths, &texts, &blob, &offsets, &sure, &strip))
+        return NULL;
+    PyObject *seq = NULL, *out = NULL;
+    Py_ssize_t m = lengths.len / (Py_ssize_t)sizeof(int64_t), n_ids = flat.len / (Py_ssize_t)sizeof(int64_t);
+    Py_ssize_t vocab = sure.len;
+    if (offsets.len != (vocab + 1) * (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_SetString(PyExc_ValueError, "offsets must hold one more int64 than sure has ids");
+        goto done;
+    }
+    seq = PySequence_Fast(texts, "expected a sequence of str");
+    if (!seq) goto done;
+    if (PySequence_Fast_GET_SIZE(seq) != m) {
+        PyErr_SetString(PyExc_ValueError, "one length per text expected");
+        goto done;
+    }
+    out = PyBytes_FromStringAndSize(NULL, m);
+    if (!out) goto done;
+    const int64_t *ids = (const int64_t *)flat.buf, *len = (const int64_t *)lengths.buf, *off = (const int64_t *)offsets.buf;
+    const unsigned char *ok = (const unsigned char *)sure.buf, *pieces = (const unsigned char *)blob.buf;
+    unsigned char *res = (unsigned char *)PyBytes_AS_STRING(out);
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        Py_ssize_t n_text;
+        const char *text = PyUnicode_AsUTF8AndSize(PySequence_Fast_GET_ITEM(seq, i), &n_text);
+        if (!text || len[i] < 0 || at + len[i] > n_ids) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "lengths do not match the ids");
+            Py_CLEAR(out);
+            goto done;
+        }
+        Py_ssize_t pos = 0;
+        int same = 1;
+        for (int64_t j = 0; j < len[i] && same; j++) {
+            int64_t id = ids[at + j];
+            if (id < 0 || id >= vocab || !ok[id]) {
+                same = 0;
+                break;
+            }
+            int64_t a = off[id], b = off[id + 1];
+            if (j == 0 && strip && b > a && pieces[a] == ' ') a++;
+            if (b - a > n_text - pos || memcmp(pieces + a, text + pos, (size_t)(b - a)) != 0) same = 0;
+            pos += b - a;
+        }
+        res[i] = (unsigned char)(same && pos == n_text);
+        at += len[i];
+    }
+done:
+    Py_XDECREF(seq);
+    PyBuffer_Release(&flat);
+    PyBuffer_Release(&lengths);
+    PyBuffer_Release(&blob);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&sure);
+    return out;
+}
+
+/* BLAKE2b (RFC 7693) with an 8-byte digest and no key, as hashlib.blake2b(data, digest_size=8). */
+static const uint64_t B2_IV[8] = {
+    0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
+    0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
+static const uint8_t B2_SIGMA[12][16] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4}, {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
+    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13}, {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
+    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11}, {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
+    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5}, {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3}};
+
+static inline uint64_t rotr64(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
+
+#define B2_G(a, b, c, d, x, y)           \
+    do {                                 \
+        v[a] = v[a] + v[b] + (x);        \
+        v[d] = rotr64(v[d] ^ v[a], 32);  \
+        v[c] = v[c] + v[d];              \
+        v[b] = rotr64(v[b] ^ v[c], 24);  \
+        v[a] = v[a] + v[b] + (y);        \
+        v[d] = rotr64(v[d] ^ v[a], 16);  \
+        v[c] = v[c] + v[d];              \
+        v[b] = rotr64(v[b] ^ v[c], 63);  \
+    } while (0)
+
+static void b2_compress(uint64_t h[8], const unsigned char block[128], uint64_t t, int last) {
+    uint64_t m[16], v[16];
+    for (int i = 0; i < 16; i++) {
+        uint64_t w = 0;
+        for (int j = 7; j >= 0; j--) w = (w << 8) | block[8 * i + j];
+        m[i] = w;
+    }
+    for (int i = 0; i < 8; i++) {
+        v[i] = h[i];
+        v[i + 8] = B2_IV[i];
+    }
+    v[12] ^= t;
+    if (last) v[14] = ~v[14];
+    for (int r = 0; r < 12; r++) {
+        const uint8_t *s = B2_SIGMA[r];
+        B2_G(0, 4, 8, 12, m[s[0]], m[s[1]]);
+        B2_G(1, 5, 9, 13, m[s[2]], m[s[3]]);
+        B2_G(2, 6, 10, 14, m[s[4]], m[s[5]]);
+        B2_G(3, 7, 11, 15, m[s[6]], m[s[7]]);
+        B2_G(0, 5, 10, 15, m[s[8]], m[s[9]]);
+        B2_G(1, 6, 11, 12, m[s[10]], m[s[11]]);
+        B2_G(2, 7, 8, 13, m[s[12]], m[s[13]]);
+        B2_G(3, 4, 9, 14, m[s[14]], m[s[15]]);
+    }
+    for (int i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
+}
+
+/* The first 8 bytes of BLAKE2b-64(data), read as a big-endian integer (as int.from_bytes(..., "big")). */
+static uint64_t blake2b_64(const unsigned char *data, size_t n) {
+    uint64_t h[8];
+    memcpy(h, B2_IV, sizeof h);
+    h[0] ^= 0x01010000ULL ^ 8; /* no key, 8-byte digest */
+    unsigned char block[128];
+    uint64_t t = 0;
+    while (n > 128) {
+        t += 128;
+        b2_compress(h, data, t, 0);
+        data += 128;
+        n -= 128;
+    }
+    memset(block, 0, sizeof block);
+    memcpy(block, data, n);
+    b2_compress(h, block, t + n, 1);
+    uint64_t out = 0;
+    for (int j = 0; j < 8; j++) out = (out << 8) | ((h[0] >> (8 * j)) & 0xFF);
+    return out;
+}
+
+/* doc_keys(ids) -> bytes: for each str, int.from_bytes(blake2b(id.encode(), digest_size=8).digest(),
+ * "big") >> 1 as int64 (tokeff.metrics.bootstrap.doc_key, without a Python call per document). */
+static PyObject *doc_keys(PyObject *self, PyObject *ids) {
+    PyObject *seq = PySequence_Fast(ids, "expected a sequence of str");
+    if (!seq) return NULL;
+    Py_ssize_t m = PySequence_Fast_GET_SIZE(seq);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, m * (Py_ssize_t)sizeof(int64_t));
+    if (!out) goto done;
+    int64_t *keys = (int64_t *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < m; i++) {
+        Py_ssize_t n;
+        const char *s = PyUnicode_AsUTF8AndSize(PySequence_Fast_GET_ITEM(seq, i), &n);
+        if (!s) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        keys[i] = (int64_t)(blake2b_64((const unsigned char *)s, (size_t)n) >> 1);
+    }
+done:
+    Py_DECREF(seq);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"scan_texts", scan_texts, METH_VARARGS,
      "scan_texts(table, texts, classes, want_words, words_out) -> (stats, ids)"},
     {"intern_words", intern_words, METH_VARARGS, "intern_words(table, words, words_out) -> ids"},
     {"flatten_ids", flatten_ids, METH_O, "flatten_ids(seqs) -> (flat int64 bytes, lengths int64 bytes)"},
+    {"spells_texts", spells_texts, METH_VARARGS,
+     "spells_texts(flat, lengths, texts, blob, offsets, sure, strip) -> bytes: 1 where the pieces spell the text"},
+    {"doc_keys", doc_keys, METH_O, "doc_keys(ids) -> int64 bytes: tokeff.metrics.bootstrap.doc_key of each id"},
     {"segments_new", segments_new, METH_NOARGS, "segments_new() -> a counter of space-cut pieces"},
     {"segments_add", segments_add, METH_VARARGS, "segments_add(counter, texts) -> None"},
     {"segments_result", segments_result, METH_O, "segments_result(counter) -> {piece: count}, emptied"},

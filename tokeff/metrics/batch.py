@@ -107,6 +107,8 @@ class TextBatch:
     @cached_property
     def keys(self) -> np.ndarray:
         """63-bit hashes of the doc ids (aligned lines share theirs across languages)."""
+        if native.core is not None:  # the same hash, without a Python call per document
+            return np.frombuffer(native.core.doc_keys([d.doc_id for d in self.docs]), dtype=np.int64)
         return np.fromiter((doc_key(d.doc_id) for d in self.docs), dtype=np.int64, count=len(self.docs))
 
     @cached_property
@@ -312,6 +314,24 @@ class EncodedBatch:
 
     @cached_property
     def roundtrip_ok(self) -> np.ndarray:
-        """1 where ``decode(encode(text)) == text`` exactly, else 0 (one ``decode_batch`` per chunk)."""
-        decoded = self.tokenizer.decode_batch(self.ids)
-        return np.fromiter((d == t for d, t in zip(decoded, self.text.texts)), dtype=np.int64, count=len(self.ids))
+        """1 where ``decode(encode(text)) == text`` exactly, else 0.
+
+        With the C core and a tokenizer whose decoder only joins pieces (its
+        :meth:`~tokeff.adapters.base.Tokenizer.spelling`), the ids' pieces are compared with the
+        text's bytes in C, and only the texts that comparison cannot vouch for are decoded by
+        the library (one ``decode_batch`` for them): the same answer without decoding every
+        text (which cost 0.2-0.8 s per 10 MB of NTREX, as much as half the encoding)."""
+        texts = self.text.texts
+        ok = np.zeros(len(self.ids), dtype=np.int64)
+        spelling = self.tokenizer.spelling() if native.core is not None else None
+        if spelling is None:
+            ask = range(len(self.ids))
+        else:
+            ok[:] = np.frombuffer(native.core.spells_texts(self.flat, self.n_tokens, texts, spelling.blob,
+                                                           spelling.offsets, spelling.sure,
+                                                           spelling.strip_leading_space), dtype=np.uint8)
+            ask = np.flatnonzero(ok == 0).tolist()
+        if len(ask):
+            decoded = self.tokenizer.decode_batch([self.ids[i] for i in ask])
+            ok[ask] = [d == texts[i] for d, i in zip(decoded, ask)]
+        return ok
