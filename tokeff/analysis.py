@@ -190,17 +190,12 @@ def measure(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
         total_bytes: UTF-8 bytes of the documents to be measured, when the caller knows them
             (they give the progress bar its ETA).
     """
-    settings = settings or MetricSettings()
     tokenizers = list(tokenizers)
     corpora = list(corpora)
     names = [t.name for t in tokenizers]
     if len(set(names)) != len(names):
         raise TokeffError(f"tokenizer names must be unique, got {names}")
-    baseline = settings.baseline or (names[0] if names else None)
-    if baseline is not None and baseline not in names and baseline not in COUNTED_BASELINES:
-        raise TokeffError(f"baseline tokenizer {baseline!r} is not among the measured tokenizers "
-                          f"({', '.join(names)}); name one of them, or 'bytes' or 'chars'")
-    settings = replace(settings, baseline=baseline)
+    settings = with_baseline(settings or MetricSettings(), names)
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     start = time.perf_counter()
 
@@ -210,6 +205,16 @@ def measure(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
     token_lengths = pd.DataFrame(lengths, columns=TOKEN_LENGTH_COLUMNS).astype({"token_bytes": "int64", "count": "int64"})
     metrics, token_lengths = sort_tables(tidy(rows), token_lengths)
     return Measurement(metrics, token_lengths, dropped, settings, notes, time.perf_counter() - start)
+
+
+def with_baseline(settings: MetricSettings, names: Sequence[str]) -> MetricSettings:
+    """``settings`` with the baseline of normalized sequence length resolved: the one named, else
+    the first tokenizer. It must be among ``names`` or a counted baseline (``bytes``, ``chars``)."""
+    baseline = settings.baseline or (names[0] if names else None)
+    if baseline is not None and baseline not in names and baseline not in COUNTED_BASELINES:
+        raise TokeffError(f"baseline tokenizer {baseline!r} is not among the measured tokenizers "
+                          f"({', '.join(names)}); name one of them, or 'bytes' or 'chars'")
+    return replace(settings, baseline=baseline)
 
 
 def sort_tables(metrics: pd.DataFrame, token_lengths: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -157,16 +157,15 @@ def measure_cached(corpora: Sequence[Corpus], toks: Sequence[Tokenizer], setting
     ``fingerprints``, ``eval_bytes``: the corpora's content fingerprints and eval-split sizes,
     when the caller has them already (the sizes give the progress bar an ETA).
     """
-    from dataclasses import asdict, replace
+    from dataclasses import asdict
 
-    from .analysis import Measurement, measure, sort_tables
+    from .analysis import Measurement, measure, sort_tables, with_baseline
     from .cache import corpus_fingerprint
 
     if cache is None:
         return measure(corpora, toks, settings=settings, workers=workers, progress=progress,
                        total_bytes=sum(eval_bytes) if eval_bytes is not None else None)
-    names = [t.name for t in toks]
-    settings = replace(settings, baseline=settings.baseline or names[0])
+    settings = with_baseline(settings, [t.name for t in toks])
     by_name = {t.name: t for t in toks}
     base = by_name.get(settings.baseline)
     prints = {t.name: t.fingerprint() for t in toks}  # a 200k vocabulary takes 0.1 s to hash: once
