@@ -71,11 +71,8 @@ def tokenizers(shared_dir: Path) -> dict[str, Tokenizer]:
 @pytest.fixture(scope="module")
 def ntrex_sample(shared_dir: Path) -> list[str]:
     folder = shared_dir / "corpora" / "ntrex128"
-    texts = []
-    for lang in ("eng", "deu", "zho", "jpn", "tha", "amh", "kor", "hin", "ara", "mya"):
-        path = folder / f"{lang}.txt"
-        if path.exists():
-            texts += path.read_text(encoding="utf-8").splitlines()[:150]
+    langs = ("eng", "deu", "zho-CN", "jpn", "tha", "amh", "kor", "hin", "arb", "mya", "khm", "kat")
+    texts = [line for lang in langs for line in (folder / f"{lang}.txt").read_text(encoding="utf-8").splitlines()[:150]]
     return texts + EDGES
 
 
