@@ -97,7 +97,6 @@ def test_lossless_tokenizers_decode_nothing_on_real_text(tokenizers, ntrex_sampl
 def test_which_tokenizers_take_the_shortcut(tokenizers):
     """Decoders that do more than join pieces (WordPiece's ``##`` and spaces) are not spelled."""
     spelled = {name for name, tok in tokenizers.items() if tok.spelling() is not None}
-    assert "hf:bert-base-uncased.tokenizer.json" not in {Path(n).name for n in spelled}
     assert not any("bert" in n for n in spelled)
     for expected in ("tiktoken:cl100k_base", "bytes", "spm:nfkc", "train:hf-bpe:400", "train:spm-unigram:400", "train:bpe:400"):
         assert expected in spelled, expected

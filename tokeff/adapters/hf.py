@@ -21,6 +21,15 @@ from ..bpe.alphabet import UNICODE_TO_BYTE
 from .base import Tokenizer, _hash
 
 
+def _byte_level_bytes(piece: str) -> bytes | None:
+    """The bytes a byte-level piece spells (GPT-2's byte-to-unicode alphabet mapped back), or
+    ``None`` if a character of it is not in that alphabet."""
+    try:
+        return bytes(UNICODE_TO_BYTE[ch] for ch in piece)
+    except KeyError:
+        return None
+
+
 def _is_byte_level(tok) -> bool:
     """Byte-level BPEs (GPT-2 style) spell their vocabulary in GPT-2's byte-to-unicode alphabet."""
     return type(tok.decoder).__name__ == "ByteLevel"
@@ -109,7 +118,8 @@ class HFTokenizer(Tokenizer):
             return self._added[token_id].encode("utf-8")
         piece = self._tok.id_to_token(token_id) or ""
         if self._byte_level:
-            return bytes(UNICODE_TO_BYTE.get(ch, 0) for ch in piece)
+            spelled = _byte_level_bytes(piece)
+            return spelled if spelled is not None else piece.encode("utf-8")
         if token_id in self.byte_fallback_ids:
             return bytes([int(piece[3:5], 16)])
         return piece.removeprefix("##").replace("\u2581", " ").encode("utf-8")
@@ -122,10 +132,7 @@ class HFTokenizer(Tokenizer):
         out: list[bytes | None] = [None] * self.vocab_size
         for piece, i in self._tok.get_vocab(with_added_tokens=False).items():
             if 0 <= i < self.vocab_size and i != self.unk_id and i not in self._added:
-                try:
-                    out[i] = bytes(UNICODE_TO_BYTE[ch] for ch in piece)
-                except KeyError:  # not a byte-level piece after all
-                    pass
+                out[i] = _byte_level_bytes(piece)
         return out, False
 
     def fingerprint(self) -> str:

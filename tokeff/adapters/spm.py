@@ -61,24 +61,25 @@ class SentencePieceTokenizer(Tokenizer):
     def token_bytes_batch(self, ids: Sequence[int]) -> list[bytes]:
         """:meth:`token_bytes` of many ids, in four library calls for all of them (one id at a
         time costs four calls each: 0.055 s for the 18k ids of 10 MB of NTREX, this 0.01 s)."""
+        return [b"" if p is None else p for p in self._spelled(ids)]
+
+    def _spelled(self, ids: Sequence[int]) -> list[bytes | None]:
+        """The bytes of each piece, ``None`` for control and UNK pieces (they stand for no text
+        of their own), in four library calls for all the ids."""
         ids = [int(i) for i in ids]
         if not ids:
             return []
         sp = self._sp
         pieces, is_byte = sp.id_to_piece(ids), sp.is_byte(ids)
         no_text = [c or u for c, u in zip(sp.is_control(ids), sp.is_unknown(ids))]
-        return [bytes([int(p[3:5], 16)]) if b else b"" if n else p.replace("\u2581", " ").encode("utf-8")
+        return [None if n else bytes([int(p[3:5], 16)]) if b else p.replace("\u2581", " ").encode("utf-8")
                 for p, b, n in zip(pieces, is_byte, no_text)]
 
     def _pieces(self) -> tuple[list[bytes | None], bool]:
         # UNK (decoded as " ⁇ ") and control pieces are left to the library; the decoder drops
         # the space of the dummy prefix SentencePiece adds in front of a text, when it adds one
-        ids = list(range(self.vocab_size))
         sp = self._sp
-        pieces: list[bytes | None] = list(self.token_bytes_batch(ids))
-        for i, (c, u) in enumerate(zip(sp.is_control(ids), sp.is_unknown(ids))):
-            if c or u:
-                pieces[i] = None
+        pieces = self._spelled(range(self.vocab_size))
         spaced = next((i for i, p in enumerate(pieces) if p and len(p) > 1 and p[0] == 32 and p[1] != 32
                        and i not in self.byte_fallback_ids), None)
         strip = spaced is not None and not sp.decode([spaced]).startswith(" ")
