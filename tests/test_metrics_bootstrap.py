@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tokeff.metrics.bootstrap import SLOTS, Bootstrap, SlotSums, doc_key, poisson_weights, ratio_with_ci
+from tokeff.metrics.bootstrap import (SLOTS, Bootstrap, SlotSums, doc_key, percentiles, poisson_weights,
+                                      ratio_with_ci)
 
 
 def test_weights_are_poisson_one_and_a_pure_function_of_seed_slot_replicate():
@@ -34,6 +37,33 @@ def test_slot_sums_merge_exactly_in_any_grouping():
     assert np.array_equal(whole.slots, merged.slots)
     assert np.array_equal(whole.sums, merged.sums)
     assert whole.totals().tolist() == values.sum(axis=0).tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=60),
+       qs=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=3))
+def test_percentiles_are_numpys_quantiles_to_the_bit(values, qs):
+    v = np.asarray(values)
+    assert percentiles(v.copy(), tuple(qs)) == tuple(np.quantile(v, qs).tolist())
+
+
+def test_percentiles_of_replicate_ratios_match_numpy_at_the_default_confidence():
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 3, 40, 999, 1000):
+        v = rng.gamma(2.0, size=n) / rng.gamma(2.0, size=n)
+        assert percentiles(v, (0.025, 0.975)) == tuple(np.quantile(v, [0.025, 0.975]).tolist())
+
+
+def test_totals_follow_every_add_and_merge():
+    s = SlotSums(2)
+    s.add(np.array([1, 2]), np.array([[1, 10], [2, 20]]))
+    assert s.totals().tolist() == [3, 30]
+    s.add(np.array([2]), np.array([[5, 50]]))
+    assert s.totals().tolist() == [8, 80]
+    other = SlotSums(2)
+    other.add(np.array([9]), np.array([[100, 1000]]))
+    s.merge(other)
+    assert s.totals().tolist() == [108, 1080]
 
 
 def test_doc_key_is_stable():

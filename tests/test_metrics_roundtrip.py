@@ -144,3 +144,27 @@ def test_unsure_ids_are_left_to_the_library():
                                    ["x", "xyz"], spelling.blob, spelling.offsets, spelling.sure, False)
     assert list(got) == [0, 0]
     assert tok.spelling() is not None
+
+
+def test_token_lengths_from_the_spelling_are_the_librarys(tokenizers):
+    """The token-length histogram reads piece lengths off the round trip's table where it is
+    sure: for every id of every vocabulary, the same lengths as the library's own token bytes."""
+    from tokeff.metrics.coverage import _library_piece_bytes, piece_bytes
+
+    checked = 0
+    for name, tok in tokenizers.items():
+        if not callable(getattr(tok, "token_bytes", None)):
+            continue
+        ids = []
+        for i in range(tok.vocab_size):  # ids that are no token (tiktoken's gaps) never occur
+            try:
+                tok.token_bytes(i)
+                ids.append(i)
+            except KeyError:
+                pass
+        ids = np.asarray(ids, dtype=np.int64)
+        ours, exact = piece_bytes(tok, ids)
+        assert exact, name
+        assert ours.tolist() == _library_piece_bytes(tok, ids).tolist(), name
+        checked += tok.spelling() is not None
+    assert checked >= 6
