@@ -391,22 +391,35 @@ fail:
  *   segments_add(capsule, texts: list[str]) -> None
  *   segments_result(capsule) -> dict[str, int]     (and empties the counter)
  */
+/* A slot of the open-addressing table: the high 32 bits of the piece's hash (so a probe reads
+   one cache line before it touches the piece itself) and the piece's index, EMPTY_SLOT if none.
+   The pieces' offsets and lengths sit side by side for the same reason: a lookup of a known piece
+   costs three memory reads (slot, meta, code points), not five, which is what a table of 200k
+   words that no cache holds is bound by. */
+#define EMPTY_SLOT UINT32_MAX
+typedef struct {
+    uint32_t tag, idx;
+} SegSlot;
+
+typedef struct {
+    size_t off;    /* into the arena */
+    uint32_t len;  /* code points */
+} SegMeta;
+
 typedef struct {
     uint32_t *arena;
     size_t arena_n, arena_cap;
-    size_t *off;
-    uint32_t *len;
+    SegMeta *meta;
     int64_t *cnt;
     uint64_t *hash;
     size_t n, cap;
-    int64_t *table; /* open addressing: piece index, or -1 */
+    SegSlot *table;
     size_t mask;
 } Segs;
 
 static void segs_free(Segs *g) {
     free(g->arena);
-    free(g->off);
-    free(g->len);
+    free(g->meta);
     free(g->cnt);
     free(g->hash);
     free(g->table);
@@ -424,21 +437,22 @@ static void segs_capsule_free(PyObject *cap) {
 static int segs_init(Segs *g) {
     memset(g, 0, sizeof(*g));
     g->mask = (1 << 16) - 1;
-    g->table = malloc((g->mask + 1) * sizeof(int64_t));
+    g->table = malloc((g->mask + 1) * sizeof(SegSlot));
     if (!g->table) return -1;
-    memset(g->table, 0xff, (g->mask + 1) * sizeof(int64_t));
+    memset(g->table, 0xff, (g->mask + 1) * sizeof(SegSlot));
     return 0;
 }
 
 static int segs_grow_table(Segs *g) {
     size_t cap = (g->mask + 1) * 2, mask = cap - 1;
-    int64_t *t = malloc(cap * sizeof(int64_t));
+    SegSlot *t = malloc(cap * sizeof(SegSlot));
     if (!t) return -1;
-    memset(t, 0xff, cap * sizeof(int64_t));
+    memset(t, 0xff, cap * sizeof(SegSlot));
     for (size_t i = 0; i < g->n; i++) {
         size_t j = g->hash[i] & mask;
-        while (t[j] >= 0) j = (j + 1) & mask;
-        t[j] = (int64_t)i;
+        while (t[j].idx != EMPTY_SLOT) j = (j + 1) & mask;
+        t[j].tag = (uint32_t)(g->hash[i] >> 32);
+        t[j].idx = (uint32_t)i;
     }
     free(g->table);
     g->table = t;
@@ -446,41 +460,18 @@ static int segs_grow_table(Segs *g) {
     return 0;
 }
 
-/* count one more of text[start:end]; its index among the distinct pieces, *is_new set when it is
-   the first of its kind; -1 when out of memory */
-static int64_t segs_intern(Segs *g, int kind, const void *data, Py_ssize_t start, Py_ssize_t end, int *is_new) {
-    *is_new = 0;
-    if (!g->table && segs_init(g) < 0) return -1; /* a reset that ran out of memory left no table */
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)(end - start);
-    for (Py_ssize_t i = start; i < end; i++) h = (h ^ PyUnicode_READ(kind, data, i)) * 0x100000001B3ULL;
-    h ^= h >> 29;
-    uint32_t len = (uint32_t)(end - start);
-    size_t j = h & g->mask;
-    while (g->table[j] >= 0) {
-        int64_t k = g->table[j];
-        if (g->hash[k] == h && g->len[k] == len) {
-            const uint32_t *cp = g->arena + g->off[k];
-            Py_ssize_t i = 0;
-            while (i < len && cp[i] == PyUnicode_READ(kind, data, start + i)) i++;
-            if (i == len) {
-                g->cnt[k]++;
-                return k;
-            }
-        }
-        j = (j + 1) & g->mask;
-    }
-    /* a new piece */
+/* append text[start:end] as a new piece at table slot j; its index, or -1 when out of memory */
+static int64_t segs_insert(Segs *g, int kind, const void *data, Py_ssize_t start, uint32_t len, uint64_t h, size_t j) {
+    if (g->n >= EMPTY_SLOT - 1) return -1;
     if (g->n == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 4096;
-        size_t *off = realloc(g->off, cap * sizeof(size_t));
-        if (off) g->off = off;
-        uint32_t *ln = realloc(g->len, cap * sizeof(uint32_t));
-        if (ln) g->len = ln;
+        SegMeta *meta = realloc(g->meta, cap * sizeof(SegMeta));
+        if (meta) g->meta = meta;
         int64_t *cnt = realloc(g->cnt, cap * sizeof(int64_t));
         if (cnt) g->cnt = cnt;
         uint64_t *hs = realloc(g->hash, cap * sizeof(uint64_t));
         if (hs) g->hash = hs;
-        if (!off || !ln || !cnt || !hs) return -1;
+        if (!meta || !cnt || !hs) return -1;
         g->cap = cap;
     }
     if (g->arena_n + len > g->arena_cap) {
@@ -492,17 +483,45 @@ static int64_t segs_intern(Segs *g, int kind, const void *data, Py_ssize_t start
         g->arena_cap = cap;
     }
     uint32_t *dst = g->arena + g->arena_n;
-    for (Py_ssize_t i = 0; i < len; i++) dst[i] = PyUnicode_READ(kind, data, start + i);
+    for (uint32_t i = 0; i < len; i++) dst[i] = PyUnicode_READ(kind, data, start + i);
     size_t k = g->n++;
-    g->off[k] = g->arena_n;
-    g->len[k] = len;
+    g->meta[k].off = g->arena_n;
+    g->meta[k].len = len;
     g->cnt[k] = 1;
     g->hash[k] = h;
     g->arena_n += len;
-    g->table[j] = (int64_t)k;
+    g->table[j].tag = (uint32_t)(h >> 32);
+    g->table[j].idx = (uint32_t)k;
     if (g->n * 2 > g->mask + 1 && segs_grow_table(g) < 0) return -1;
-    *is_new = 1;
     return (int64_t)k;
+}
+
+/* count one more of text[start:end]; its index among the distinct pieces, *is_new set when it is
+   the first of its kind; -1 when out of memory. Inlined where kind is a constant (see
+   scan_texts), so that the loops over code points read them without a switch per character. */
+static inline __attribute__((always_inline)) int64_t segs_intern(Segs *g, int kind, const void *data,
+                                                                 Py_ssize_t start, Py_ssize_t end, int *is_new) {
+    *is_new = 0;
+    if (!g->table && segs_init(g) < 0) return -1; /* a reset that ran out of memory left no table */
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)(end - start);
+    for (Py_ssize_t i = start; i < end; i++) h = (h ^ PyUnicode_READ(kind, data, i)) * 0x100000001B3ULL;
+    h ^= h >> 29;
+    uint32_t len = (uint32_t)(end - start), tag = (uint32_t)(h >> 32);
+    size_t j = h & g->mask;
+    for (; g->table[j].idx != EMPTY_SLOT; j = (j + 1) & g->mask) {
+        if (g->table[j].tag != tag) continue;
+        uint32_t k = g->table[j].idx;
+        if (g->meta[k].len != len) continue;
+        const uint32_t *cp = g->arena + g->meta[k].off;
+        uint32_t i = 0;
+        while (i < len && cp[i] == PyUnicode_READ(kind, data, start + i)) i++;
+        if (i == len) {
+            g->cnt[k]++;
+            return k;
+        }
+    }
+    *is_new = 1;
+    return segs_insert(g, kind, data, start, len, h, j);
 }
 
 static int segs_bump(Segs *g, int kind, const void *data, Py_ssize_t start, Py_ssize_t end) {
@@ -568,7 +587,7 @@ static PyObject *segments_result(PyObject *self, PyObject *cap) {
     PyObject *d = PyDict_New();
     if (!d) return NULL;
     for (size_t k = 0; k < g->n; k++) {
-        PyObject *key = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, g->arena + g->off[k], g->len[k]);
+        PyObject *key = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, g->arena + g->meta[k].off, g->meta[k].len);
         PyObject *val = key ? PyLong_FromLongLong(g->cnt[k]) : NULL;
         if (!val || PyDict_SetItem(d, key, val) < 0) {
             Py_XDECREF(key);
@@ -618,7 +637,8 @@ enum { WORD = 1, NO_SPACE = 2, EXTEND = 4, INTRICATE = 8, INCB_CONSONANT = 16, I
 /* end of the grapheme cluster that starts at i (a NO_SPACE character; no INTRICATE one in the text):
    GB9/GB9a (EXTEND characters join) and GB9c as the regex module applies it (a consonant joins when
    a Linker came before it with only InCB Extend or Linker characters since, even before i) */
-static Py_ssize_t cluster_end(const unsigned char *cls, int kind, const void *data, Py_ssize_t i, Py_ssize_t n) {
+static inline __attribute__((always_inline)) Py_ssize_t cluster_end(const unsigned char *cls, int kind, const void *data,
+                                                                    Py_ssize_t i, Py_ssize_t n) {
     /* the regex module looks behind the cluster's start too: a Linker before it (with only InCB
        Extend characters since) already links */
     int linked = 0;
@@ -662,8 +682,8 @@ static int i64_push(I64Vec *v, int64_t x) {
 }
 
 /* intern text[start:end], appending it to words_out when new; -1 with an exception set on failure */
-static int intern_push(Segs *g, int kind, const void *data, Py_ssize_t start, Py_ssize_t end, I64Vec *ids,
-                       PyObject *words_out) {
+static inline __attribute__((always_inline)) int intern_push(Segs *g, int kind, const void *data, Py_ssize_t start,
+                                                             Py_ssize_t end, I64Vec *ids, PyObject *words_out) {
     int is_new;
     int64_t k = segs_intern(g, kind, data, start, end, &is_new);
     if (k < 0 || i64_push(ids, k) < 0) {
@@ -671,7 +691,7 @@ static int intern_push(Segs *g, int kind, const void *data, Py_ssize_t start, Py
         return -1;
     }
     if (is_new) {
-        PyObject *w = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, g->arena + g->off[k], g->len[k]);
+        PyObject *w = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, g->arena + g->meta[k].off, g->meta[k].len);
         if (!w || PyList_Append(words_out, w) < 0) {
             Py_XDECREF(w);
             return -1;
@@ -685,6 +705,56 @@ static PyObject *ids_result(I64Vec *ids) {
     PyObject *out = PyBytes_FromStringAndSize(ids->n ? (const char *)ids->data : NULL, (Py_ssize_t)(ids->n * sizeof(int64_t)));
     free(ids->data);
     return out;
+}
+
+/* one text of scan_texts: its five stats in st, its words' ids appended to ids; -1 with an
+   exception set on failure */
+static inline __attribute__((always_inline)) int scan_one(Segs *g, const unsigned char *cls, int kind, const void *data,
+                                                          Py_ssize_t n, int wanted, int64_t *st, I64Vec *ids,
+                                                          PyObject *words_out) {
+    int64_t nbytes = 0, nonspace = 0, nwords = 0, nfallback = 0;
+    unsigned char seen = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        nbytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+        nonspace += !Py_UNICODE_ISSPACE(c);
+        seen |= cls[c];
+    }
+    int stop = (seen & NO_SPACE) != 0;
+    if (!wanted || (stop && (seen & INTRICATE))) {
+        nwords = -1;
+    } else {
+        Py_ssize_t start = -1, i = 0;
+        while (i <= n) {
+            Py_UCS4 c = i < n ? PyUnicode_READ(kind, data, i) : 0;
+            int cluster = i < n && stop && (cls[c] & NO_SPACE);
+            if (i < n && !cluster && (cls[c] & WORD)) {
+                if (start < 0) start = i;
+                i++;
+                continue;
+            }
+            if (start >= 0) { /* a run ends */
+                if (intern_push(g, kind, data, start, i, ids, words_out) < 0) return -1;
+                nwords++;
+                start = -1;
+            }
+            if (cluster) { /* one grapheme cluster of a no-space script */
+                Py_ssize_t j = cluster_end(cls, kind, data, i, n);
+                if (intern_push(g, kind, data, i, j, ids, words_out) < 0) return -1;
+                nwords++;
+                nfallback++;
+                i = j;
+                continue;
+            }
+            i++;
+        }
+    }
+    st[0] = nbytes;
+    st[1] = n;
+    st[2] = nonspace;
+    st[3] = nwords;
+    st[4] = nfallback;
+    return 0;
 }
 
 static PyObject *scan_texts(PyObject *self, PyObject *args) {
@@ -717,50 +787,15 @@ static PyObject *scan_texts(PyObject *self, PyObject *args) {
             goto fail;
         }
         Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-        int kind = PyUnicode_KIND(text);
         const void *data = PyUnicode_DATA(text);
-        int64_t nbytes = 0, nonspace = 0, nwords = 0, nfallback = 0;
-        unsigned char seen = 0;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, i);
-            nbytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-            nonspace += !Py_UNICODE_ISSPACE(c);
-            seen |= cls[c];
+        int r;
+        /* one copy of the loops per string kind, so that reading a code point is one load */
+        switch (PyUnicode_KIND(text)) {
+        case PyUnicode_1BYTE_KIND: r = scan_one(g, cls, PyUnicode_1BYTE_KIND, data, n, wanted[t], st + 5 * t, &ids, words_out); break;
+        case PyUnicode_2BYTE_KIND: r = scan_one(g, cls, PyUnicode_2BYTE_KIND, data, n, wanted[t], st + 5 * t, &ids, words_out); break;
+        default: r = scan_one(g, cls, PyUnicode_4BYTE_KIND, data, n, wanted[t], st + 5 * t, &ids, words_out);
         }
-        int stop = (seen & NO_SPACE) != 0;
-        if (!wanted[t] || (stop && (seen & INTRICATE))) {
-            nwords = -1;
-        } else {
-            Py_ssize_t start = -1, i = 0;
-            while (i <= n) {
-                Py_UCS4 c = i < n ? PyUnicode_READ(kind, data, i) : 0;
-                int cluster = i < n && stop && (cls[c] & NO_SPACE);
-                if (i < n && !cluster && (cls[c] & WORD)) {
-                    if (start < 0) start = i;
-                    i++;
-                    continue;
-                }
-                if (start >= 0) { /* a run ends */
-                    if (intern_push(g, kind, data, start, i, &ids, words_out) < 0) goto fail;
-                    nwords++;
-                    start = -1;
-                }
-                if (cluster) { /* one grapheme cluster of a no-space script */
-                    Py_ssize_t j = cluster_end(cls, kind, data, i, n);
-                    if (intern_push(g, kind, data, i, j, &ids, words_out) < 0) goto fail;
-                    nwords++;
-                    nfallback++;
-                    i = j;
-                    continue;
-                }
-                i++;
-            }
-        }
-        st[5 * t] = nbytes;
-        st[5 * t + 1] = n;
-        st[5 * t + 2] = nonspace;
-        st[5 * t + 3] = nwords;
-        st[5 * t + 4] = nfallback;
+        if (r < 0) goto fail;
     }
     Py_DECREF(seq);
     PyBuffer_Release(&cb);
