@@ -141,6 +141,23 @@ def test_flattened_ids_are_the_ids_back_to_back(ids):
     assert batch.n_tokens.tolist() == [len(x) for x in ids]
 
 
+class _Flagged(BytesTokenizer):
+    """Bytes with an UNK id and byte-fallback ids, to count while flattening."""
+
+    unk_id = 3
+    byte_fallback_ids = frozenset({5, 7, 300})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 400), max_size=20), max_size=10))
+def test_unk_and_byte_fallback_counts_read_with_the_ids_are_plain_counts(ids):
+    tok = _Flagged()
+    batch = EncodedBatch(TextBatch([Document("x", "xx", str(i)) for i in range(len(ids))]), ids, tok)
+    assert batch.n_unk.tolist() == [x.count(3) for x in ids]
+    assert batch.n_byte_fallback.tolist() == [sum(t in tok.byte_fallback_ids for t in x) for x in ids]
+    assert batch.flat.tolist() == list(chain.from_iterable(ids))
+
+
 def test_flatten_rejects_what_is_not_ids():
     with pytest.raises(TypeError):
         native.core.flatten_ids([[1, "2"]])

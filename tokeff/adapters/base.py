@@ -61,6 +61,22 @@ class Tokenizer(ABC):
         """The text for each id sequence; adapters override this with the library's batched call."""
         return [self.decode(ids) for ids in batch]
 
+    def token_flags(self) -> bytes:
+        """One byte per id: bit 0 set for the UNK id, bit 1 for byte-fallback ids (empty when the
+        tokenizer has neither). The analysis pass counts both while it reads the ids (the C
+        core's ``flatten_ids``), instead of two more passes over them."""
+        if not hasattr(self, "_token_flags"):
+            flags = b""
+            if self.unk_id is not None or self.byte_fallback_ids:
+                ids = [i for i in [self.unk_id, *self.byte_fallback_ids] if i is not None]
+                table = np.zeros(max(self.vocab_size, max(ids) + 1), dtype=np.uint8)
+                if self.unk_id is not None:
+                    table[self.unk_id] |= 1
+                table[np.fromiter(self.byte_fallback_ids, dtype=np.int64, count=len(self.byte_fallback_ids))] |= 2
+                flags = table.tobytes()
+            self._token_flags = flags
+        return self._token_flags
+
     def spelling(self) -> "Spelling | None":
         """What ``decode`` writes for each id, when decoding is only putting pieces side by side
         (see :class:`Spelling`), else ``None``. Built once per tokenizer, from the adapter's

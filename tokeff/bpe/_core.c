@@ -628,7 +628,10 @@ static PyObject *segments_result(PyObject *self, PyObject *cap) {
  * texts back to back. New words are appended to words_out in id order.
  *
  *   intern_words(table, words, words_out) -> ids     (each item of words is one whole word)
- *   flatten_ids(seqs) -> (flat, lengths)              (int64 bytes: the items back to back, and each length)
+ *   flatten_ids(seqs[, flags]) -> (flat, lengths, counts)
+ *                                                     (int64 bytes: the items back to back, each length, and per
+ *                                                     sequence how many items have flag bit 0 (UNK) and bit 1
+ *                                                     (byte fallback) in flags, one byte per id)
  *   spells_texts(flat, lengths, texts, blob, offsets, sure, strip) -> bytes  (below)
  *   doc_keys(ids) -> bytes                            (below)
  */
@@ -841,13 +844,26 @@ fail:
     return NULL;
 }
 
-static PyObject *flatten_ids(PyObject *self, PyObject *seqs) {
+static PyObject *flatten_ids(PyObject *self, PyObject *args) {
+    PyObject *seqs;
+    Py_buffer fb = {0};
+    if (!PyArg_ParseTuple(args, "O|y*", &seqs, &fb)) return NULL;
+    /* flags: one byte per id (bit 0: UNK, bit 1: byte fallback), read while the ids are; ids past
+       its end have none */
+    const unsigned char *flags = fb.buf;
+    long long nflags = fb.buf ? (long long)fb.len : 0;
     PyObject *outer = PySequence_Fast(seqs, "expected a sequence of sequences of int");
-    if (!outer) return NULL;
+    if (!outer) {
+        if (fb.buf) PyBuffer_Release(&fb);
+        return NULL;
+    }
     Py_ssize_t m = PySequence_Fast_GET_SIZE(outer), total = 0;
-    PyObject *lengths = PyBytes_FromStringAndSize(NULL, m * (Py_ssize_t)sizeof(int64_t)), *flat = NULL;
+    PyObject *lengths = PyBytes_FromStringAndSize(NULL, m * (Py_ssize_t)sizeof(int64_t)), *flat = NULL, *counts = NULL;
     if (!lengths) goto fail;
-    int64_t *len = (int64_t *)PyBytes_AS_STRING(lengths);
+    counts = PyBytes_FromStringAndSize(NULL, 2 * m * (Py_ssize_t)sizeof(int64_t));
+    if (!counts) goto fail;
+    int64_t *len = (int64_t *)PyBytes_AS_STRING(lengths), *cnt = (int64_t *)PyBytes_AS_STRING(counts);
+    memset(cnt, 0, 2 * m * sizeof(int64_t));
     for (Py_ssize_t i = 0; i < m; i++) {
         Py_ssize_t k = PyObject_Length(PySequence_Fast_GET_ITEM(outer, i));
         if (k < 0) goto fail;
@@ -867,6 +883,7 @@ static PyObject *flatten_ids(PyObject *self, PyObject *seqs) {
             goto fail;
         }
         PyObject **items = PySequence_Fast_ITEMS(inner);
+        int64_t unk = 0, fallback = 0;
         for (Py_ssize_t j = 0; j < k; j++) {
             long long v = PyLong_AsLongLong(items[j]);
             if (v == -1 && PyErr_Occurred()) {
@@ -874,15 +891,24 @@ static PyObject *flatten_ids(PyObject *self, PyObject *seqs) {
                 goto fail;
             }
             *out++ = v;
+            if (v >= 0 && v < nflags) {
+                unk += flags[v] & 1;
+                fallback += (flags[v] >> 1) & 1;
+            }
         }
+        cnt[2 * i] = unk;
+        cnt[2 * i + 1] = fallback;
         Py_DECREF(inner);
     }
     Py_DECREF(outer);
-    return Py_BuildValue("(NN)", flat, lengths);
+    if (fb.buf) PyBuffer_Release(&fb);
+    return Py_BuildValue("(NNN)", flat, lengths, counts);
 fail:
     Py_DECREF(outer);
     Py_XDECREF(lengths);
     Py_XDECREF(flat);
+    Py_XDECREF(counts);
+    if (fb.buf) PyBuffer_Release(&fb);
     return NULL;
 }
 
@@ -1052,7 +1078,8 @@ static PyMethodDef methods[] = {
     {"scan_texts", scan_texts, METH_VARARGS,
      "scan_texts(table, texts, classes, want_words, words_out) -> (stats, ids)"},
     {"intern_words", intern_words, METH_VARARGS, "intern_words(table, words, words_out) -> ids"},
-    {"flatten_ids", flatten_ids, METH_O, "flatten_ids(seqs) -> (flat int64 bytes, lengths int64 bytes)"},
+    {"flatten_ids", flatten_ids, METH_VARARGS,
+     "flatten_ids(seqs[, flags]) -> (flat, lengths, counts): int64 bytes; counts: UNK and byte-fallback ids per sequence"},
     {"spells_texts", spells_texts, METH_VARARGS,
      "spells_texts(flat, lengths, texts, blob, offsets, sure, strip) -> bytes: 1 where the pieces spell the text"},
     {"doc_keys", doc_keys, METH_O, "doc_keys(ids) -> int64 bytes: tokeff.metrics.bootstrap.doc_key of each id"},
