@@ -264,3 +264,28 @@ def test_an_interrupt_in_a_notebook_ends_the_workers_at_once():
     assert time.monotonic() - start < 5
     time.sleep(0.3)
     assert not multiprocessing.active_children()
+
+
+class _FailingChars(CharsTokenizer):
+    """Fails on one document, as a tokenizer given text it cannot handle would."""
+
+    def encode_batch(self, texts):
+        if "line 450" in texts:
+            raise ValueError("cannot encode line 450")
+        return super().encode_batch(texts)
+
+
+def test_a_failing_worker_raises_its_error_instead_of_hanging():
+    # the reader deals runs of chunks to bounded queues: a worker that died must not leave it
+    # waiting for room in its queue
+    import multiprocessing
+    import time
+
+    docs = [Document(f"line {i}", "xx", str(i)) for i in range(5000)]
+    start = time.monotonic()
+    with pytest.raises(ValueError, match="line 450"):
+        measure([Corpus("failing", lambda: iter(docs))], [_FailingChars()],
+                settings=MetricSettings(split="all", chunk_docs=10), workers=2, progress=False)
+    assert time.monotonic() - start < 10
+    time.sleep(0.3)
+    assert not multiprocessing.active_children()

@@ -11,16 +11,19 @@ Memory is flat in corpus size: accumulators keep integer sums per language and b
 distinct words with each tokenizer's token count per word; parallel corpora additionally keep
 one small record per aligned line.
 
-**Workers.** Chunks are dealt to ``workers`` processes in runs of :data:`DEAL` (chunk c goes to
-worker (c // DEAL) mod workers); each worker reads the corpus stream itself and skips the others'
-chunks, so nothing but the final states crosses process boundaries. Runs rather than single
-chunks because neighbouring documents share words (same language, same book), and a word met by
-two workers is encoded by both: on 10 MB of NTREX, dealing single chunks had the workers encode
-269k words for 218k distinct ones, runs of four 243k. Workers are forked, so tokenizers reach
-them as the very objects the caller loaded (tiktoken, HF ``tokenizers`` and SentencePiece
-objects alike; nothing is pickled on the way in) and trained tokenizers need not be saved first.
-States come back pickled and are merged; since every state is integer sums, a sharded run gives
-bit-identical results to a single pass. All floating-point work (ratios, intervals, entropies)
+**Workers.** This process reads each corpus once and deals its chunks to ``workers`` processes
+in runs of :data:`DEAL` (chunk c goes to worker (c // DEAL) mod workers) through one bounded
+queue per worker, so memory stays flat and a slow worker holds the reader back rather than
+letting text pile up. (Workers that read the corpus themselves and skipped the others' chunks
+each paid for reading and decoding all of it, five times what they measured on the default 20 %
+eval split.) Runs rather than single chunks because neighbouring documents share words (same
+language, same book), and a word met by two workers is encoded by both: on 10 MB of NTREX,
+dealing single chunks had the workers encode 269k words for 218k distinct ones, runs of four
+243k. Workers are forked, so tokenizers reach them as the very objects the caller loaded
+(tiktoken, HF ``tokenizers`` and SentencePiece objects alike; only the chunks' texts are pickled
+on the way in) and trained tokenizers need not be saved first. States come back pickled and are
+merged; since every state is integer sums, a sharded run gives bit-identical results to a
+single pass. All floating-point work (ratios, intervals, entropies)
 happens once, on the merged state, so the output is a pure function of the inputs and the seed.
 """
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import queue
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -131,19 +135,25 @@ DEAL = 4
 
 def _run_shard(corpus: Corpus, tokenizers: Sequence[Tokenizer], settings: MetricSettings,
                shard: int, shards: int, on_bytes=None) -> dict[str, dict[str, Any]]:
+    """The state of the chunks dealt to ``shard`` of ``shards``, in this process."""
     state = _new_state(corpus, tokenizers, settings)
     table = WordTable()  # word ids shared by all chunks and tokenizers of this shard
     for c, docs in enumerate(_chunks(corpus, settings)):
-        if (c // DEAL) % shards != shard:
-            continue
-        text = TextBatch(docs, settings.word_sample, table, count_words=settings.word_metrics)
-        for tok in tokenizers:
-            batch = EncodedBatch(text, tok.encode_batch(text.texts), tok)
-            for acc in state[tok.name].values():
-                acc.update(batch)
-        if on_bytes is not None:
-            on_bytes(int(text.n_bytes.sum()))
+        if (c // DEAL) % shards == shard:
+            _update(state, table, docs, tokenizers, settings, on_bytes)
     return state
+
+
+def _update(state: dict[str, dict[str, Any]], table: WordTable, docs: Sequence[Document],
+            tokenizers: Sequence[Tokenizer], settings: MetricSettings, on_bytes=None) -> None:
+    """Feed one chunk to every accumulator of every tokenizer."""
+    text = TextBatch(docs, settings.word_sample, table, count_words=settings.word_metrics)
+    for tok in tokenizers:
+        batch = EncodedBatch(text, tok.encode_batch(text.texts), tok)
+        for acc in state[tok.name].values():
+            acc.update(batch)
+    if on_bytes is not None:
+        on_bytes(int(text.n_bytes.sum()))
 
 
 def _merge(into: dict[str, dict[str, Any]], other: dict[str, dict[str, Any]]) -> None:
@@ -155,9 +165,15 @@ def _merge(into: dict[str, dict[str, Any]], other: dict[str, dict[str, Any]]) ->
 # Set in the parent just before forking; workers read it instead of unpickling tokenizers.
 _JOB: dict[str, Any] = {}
 
+#: Runs of chunks waiting for each worker at most (bounds the parent's memory; two keep a worker
+#: busy while the parent reads the next).
+QUEUED_RUNS = 2
 
-def _worker(corpus_index: int, shard: int, shards: int) -> dict[str, dict[str, Any]]:
-    counter = _JOB["counter"]
+
+def _worker(shard: int) -> dict[int, dict[str, dict[str, Any]]]:
+    """Take runs of chunks from this worker's queue until ``None``; the states, by corpus index."""
+    counter, inbox = _JOB["counter"], _JOB["queues"][shard]
+    corpora, tokenizers, settings = _JOB["corpora"], _JOB["tokenizers"], _JOB["settings"]
     # one process per core is the parallelism here (see adapters.base.threads; HF's thread pool
     # is turned off through TOKENIZERS_PARALLELISM)
     from .adapters import base
@@ -168,7 +184,16 @@ def _worker(corpus_index: int, shard: int, shards: int) -> dict[str, dict[str, A
         with counter.get_lock():
             counter.value += n
 
-    return _run_shard(_JOB["corpora"][corpus_index], _JOB["tokenizers"], _JOB["settings"], shard, shards, on_bytes)
+    states: dict[int, dict[str, dict[str, Any]]] = {}
+    tables: dict[int, WordTable] = {}  # word ids shared by all chunks and tokenizers of a corpus
+    while (message := inbox.get()) is not None:
+        ci, run = message
+        if ci not in states:
+            states[ci], tables[ci] = _new_state(corpora[ci], tokenizers, settings), WordTable()
+        for texts, languages, ids in run:
+            docs = [Document(t, lang, i) for t, lang, i in zip(texts, languages, ids)]
+            _update(states[ci], tables[ci], docs, tokenizers, settings, on_bytes)
+    return states
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,13 +268,14 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
             return [_run_shard(c, tokenizers, settings, 0, 1, on_bytes) for c in corpora]
         ctx = mp.get_context("fork")
         counter = ctx.Value("q", 0)
+        queues = [ctx.Queue(QUEUED_RUNS) for _ in range(workers)]
         if native.core is not None:
             # built once here, inherited by every worker (else each builds its own)
             char_classes()
             if settings.roundtrip:
                 for tok in tokenizers:
                     tok.spelling()
-        _JOB.update(corpora=corpora, tokenizers=tokenizers, settings=settings, counter=counter)
+        _JOB.update(corpora=corpora, tokenizers=tokenizers, settings=settings, counter=counter, queues=queues)
         merged = [_new_state(c, tokenizers, settings) for c in corpora]
         # HF tokenizers would warn in every forked worker that it turns its own thread pool off
         # (one process per core is the parallelism here); say so up front, for the children only
@@ -257,27 +283,63 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
         os.environ["TOKENIZERS_PARALLELISM"] = "false"
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futures = {pool.submit(_worker, ci, w, workers): ci
-                           for ci in range(len(corpora)) for w in range(workers)}
-                pending, seen, results = set(futures), 0, {}
+                futures = [pool.submit(_worker, w) for w in range(workers)]
+                seen = 0
+
+                def tick() -> None:
+                    nonlocal seen
+                    if bar is not None:
+                        value = counter.value
+                        bar.update(value - seen)
+                        seen = value
+
+                def send(w: int, message) -> None:
+                    # a worker that failed takes nothing more: its error is raised here, not a hang
+                    while True:
+                        try:
+                            queues[w].put(message, timeout=0.2)
+                            tick()
+                            return
+                        except queue.Full:
+                            if futures[w].done():
+                                futures[w].result()
+                                raise TokeffError("a measurement worker stopped early")
+                            tick()
+
                 try:
+                    # The parent reads each corpus once and deals runs of chunks to the workers
+                    # (a worker reading the corpus itself, skipping the others' chunks, paid for
+                    # reading and decoding all of it: the whole corpus per worker for a 20 % split)
+                    for ci, corpus in enumerate(corpora):
+                        run: list[tuple[list[str], list[str], list[str]]] = []
+                        for c, docs in enumerate(_chunks(corpus, settings)):
+                            run.append(([d.text for d in docs], [d.language for d in docs], [d.doc_id for d in docs]))
+                            if len(run) == DEAL:
+                                send((c // DEAL) % workers, (ci, run))
+                                run = []
+                        if run:
+                            send((c // DEAL) % workers, (ci, run))
+                    for w in range(workers):
+                        send(w, None)
+                    pending = set(futures)
                     while pending:
                         done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                         for f in done:
-                            results[f] = f.result()
-                        if bar is not None:
-                            value = counter.value
-                            bar.update(value - seen)
-                            seen = value
+                            f.result()
+                        tick()
                 except BaseException:
                     # Ctrl-C in a notebook (only this process hears it) or a worker's error: end
                     # the workers now, or leaving the pool would wait for their whole shards
                     _stop_workers(pool)
                     raise
-                # merge in submission order (any order gives the same integers)
-                for f, ci in futures.items():
-                    _merge(merged[ci], results[f])
+                # merge in worker order (any order gives the same integers)
+                for f in futures:
+                    for ci, state in f.result().items():
+                        _merge(merged[ci], state)
         finally:
+            for q in queues:
+                q.cancel_join_thread()  # runs still queued for ended workers must not hold up exit
+                q.close()
             _JOB.clear()
             if saved is None:
                 os.environ.pop("TOKENIZERS_PARALLELISM", None)
