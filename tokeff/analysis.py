@@ -45,7 +45,7 @@ from .bpe import native
 from .corpus.core import Corpus, Document
 from .errors import TokeffError
 from .metrics.base import MetricRow, RowContext
-from .metrics.batch import EncodedBatch, TextBatch, WordTable
+from .metrics.batch import DocumentColumns, EncodedBatch, TextBatch, WordTable
 from .metrics.bootstrap import Bootstrap, precompute_replicates
 from .metrics.compression import COUNTED_BASELINES, CompressionAccumulator, normalized_sequence_length_rows
 from .metrics.coverage import CoverageAccumulator, token_length_histogram, vocab_utilization_rows
@@ -190,8 +190,7 @@ def _worker(shard: int) -> dict[int, dict[str, dict[str, Any]]]:
         ci, run = message
         if ci not in states:
             states[ci], tables[ci] = _new_state(corpora[ci], tokenizers, settings), WordTable()
-        for texts, languages, ids in run:
-            docs = [Document(t, lang, i) for t, lang, i in zip(texts, languages, ids)]
+        for docs in run:
             _update(states[ci], tables[ci], docs, tokenizers, settings, on_bytes)
     return states
 
@@ -311,9 +310,9 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
                     # (a worker reading the corpus itself, skipping the others' chunks, paid for
                     # reading and decoding all of it: the whole corpus per worker for a 20 % split)
                     for ci, corpus in enumerate(corpora):
-                        run: list[tuple[list[str], list[str], list[str]]] = []
+                        run: list[DocumentColumns] = []
                         for c, docs in enumerate(_chunks(corpus, settings)):
-                            run.append(([d.text for d in docs], [d.language for d in docs], [d.doc_id for d in docs]))
+                            run.append(DocumentColumns.of(docs))
                             if len(run) == DEAL:
                                 send((c // DEAL) % workers, (ci, run))
                                 run = []
