@@ -5,26 +5,32 @@ Run on demand (not a test), from the repository root::
     python bench/analyze_throughput.py [--mb 10] [--shared ../shared] [--workers 2] [--doc-lines 1]
 
 For tiktoken cl100k_base, HF gpt2 (byte-level BPE from ``vocab.json``/``merges.txt``) and the
-SentencePiece model of the shared folder, it prints the bare library's batch encode speed on the
-same text (MB/s of UTF-8), tokeff's ``measure`` speed with every metric, without the word family,
-and without word metrics and round-trip checks, and the ratio of CPU time tokeff / bare
-(1.10 = 10 % added; CPU time rather than wall time because a shared machine's load would
-otherwise dominate the comparison; it includes the forked workers' CPU); then the three measured
-together in one run against the sum of their bare encodes. tokeff runs as ``tokeff analyze``
-does (one worker process per core); the bare library runs its batch call as it comes (tiktoken
-and SentencePiece with a thread per core, HF with its own pool).
+SentencePiece model of the shared folder, it prints the bare library's encode speed on the same
+text (MB/s of UTF-8) two ways: its batch call as it comes (tiktoken and SentencePiece with a
+thread per core, HF with its own pool) and its cheapest one-thread encode (as tokeff's workers
+call it); then tokeff's ``measure`` speed with every metric, without the word family, and
+without word metrics and round-trip checks, with the ratio of CPU time tokeff / bare against
+each (1.10 = 10 % added; CPU time rather than wall time because a shared machine's load would
+otherwise dominate the comparison; it includes the forked workers' CPU). "x cheapest" is what
+tokeff adds to encoding the texts at all: tiktoken's batch call starts a thread pool per call,
+which on short texts costs more than the encoding, so "x batch" flatters tokeff there. Last, the
+three measured together in one run against the sum of their bare encodes. tokeff runs as
+``tokeff analyze`` does (one worker process per core, fed by this process).
 
-A second table splits the CPU of "all metrics" by who spends it: the library encoding the texts
-(one thread, as in tokeff's workers), the library encoding each distinct word on its own (what
-standalone fertility means, Rust et al. 2021), the round-trip check (the C core compares each
-text's pieces with its bytes; the library decodes only the texts that comparison cannot vouch
-for), and the rest, tokeff's own work, also as a share of the bare batch encode.
+A second table splits the CPU of "all metrics" by who spends it, in one process and thread: what
+the metrics ask of the library (encoding the texts; encoding each distinct word on its own, which
+is what standalone fertility means, Rust et al. 2021; decoding the texts the round trip's C
+comparison of pieces and bytes cannot vouch for), and the rest, tokeff's own work, of which the
+finish (intervals and rows, once per measurement whatever the corpus size) is shown apart, and
+own work as a share of the library's.
 
 The text is NTREX-128, the first lines of every language, language after language as the
 parallel corpus reader yields them; each line is a document, or with ``--doc-lines k`` each run of
 k lines of one language (tokeff's own work is mostly per document: this shows how it shrinks on
 longer documents). Both sides start from the same texts already in memory, so
-neither time includes reading files (what reading costs is printed once, for scale). Threads'
+neither time includes reading files (what reading costs is printed once, for scale); tokeff's
+time does include shipping the texts to its workers (pickled through a queue, about 0.13 s per
+10 MB), which a run from files pays instead of every worker reading the whole corpus. Threads'
 CPU time varies with the machine's load, so ratios move by several hundredths from run to run
 on a busy machine: compare runs made back to back.
 """
