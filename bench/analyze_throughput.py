@@ -41,7 +41,6 @@ import argparse
 import os
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,6 +49,7 @@ sys.path.insert(0, str(REPO))
 from tokeff.analysis import MetricSettings, measure  # noqa: E402
 from tokeff.bpe import native  # noqa: E402
 from tokeff.corpus.core import Corpus, Document  # noqa: E402
+from tokeff.env import setenv  # noqa: E402
 from tokeff.text import segment  # noqa: E402
 
 
@@ -142,18 +142,9 @@ def libraries(shared: Path):
     return out
 
 
-@contextmanager
 def hf_parallelism(on: bool):
     """HF ``tokenizers`` with its thread pool on or off (it reads the variable at every call)."""
-    saved = os.environ.get("TOKENIZERS_PARALLELISM")
-    os.environ["TOKENIZERS_PARALLELISM"] = "true" if on else "false"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("TOKENIZERS_PARALLELISM", None)
-        else:
-            os.environ["TOKENIZERS_PARALLELISM"] = saved
+    return setenv("TOKENIZERS_PARALLELISM", "true" if on else "false")
 
 
 def _cpu() -> float:

@@ -43,6 +43,7 @@ import pandas as pd
 from .adapters.base import Tokenizer
 from .bpe import native
 from .corpus.core import Corpus, Document
+from .env import setenv
 from .errors import TokeffError
 from .metrics.base import MetricRow, RowContext
 from .metrics.batch import DocumentColumns, EncodedBatch, TextBatch, WordTable
@@ -278,10 +279,9 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
         merged = [_new_state(c, tokenizers, settings) for c in corpora]
         # HF tokenizers would warn in every forked worker that it turns its own thread pool off
         # (one process per core is the parallelism here); say so up front, for the children only
-        saved = os.environ.get("TOKENIZERS_PARALLELISM")
-        os.environ["TOKENIZERS_PARALLELISM"] = "false"
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            with setenv("TOKENIZERS_PARALLELISM", "false"), \
+                    ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                 futures = [pool.submit(_worker, w) for w in range(workers)]
                 seen = 0
 
@@ -340,10 +340,6 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
                 q.cancel_join_thread()  # runs still queued for ended workers must not hold up exit
                 q.close()
             _JOB.clear()
-            if saved is None:
-                os.environ.pop("TOKENIZERS_PARALLELISM", None)
-            else:
-                os.environ["TOKENIZERS_PARALLELISM"] = saved
         return merged
     finally:
         if bar is not None:

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..env import setenv
 from ..errors import TokenizerError, TokenizerUnavailable
 from . import base
 from .base import Tokenizer, _hash
@@ -71,15 +72,8 @@ def _no_tiktoken_cache() -> Iterator[None]:
     """tiktoken copies any file it loads into its cache under a key made from the *path*, so a
     ranks file retrained in place would be read stale ever after (and a read-only cache folder
     makes loading fail): a local file is read directly instead."""
-    saved = os.environ.get("TIKTOKEN_CACHE_DIR")
-    os.environ["TIKTOKEN_CACHE_DIR"] = ""  # tiktoken: empty means "no cache"
-    try:
+    with setenv("TIKTOKEN_CACHE_DIR", ""):  # tiktoken: empty means "no cache"
         yield
-    finally:
-        if saved is None:
-            os.environ.pop("TIKTOKEN_CACHE_DIR", None)
-        else:
-            os.environ["TIKTOKEN_CACHE_DIR"] = saved
 
 
 def _encoding_from_file(path: Path, pattern: str):
