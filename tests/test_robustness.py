@@ -51,9 +51,10 @@ def _parallel_corpus(tmp_path: Path, *languages: str) -> Path:
 # --- one enormous line, and line endings -------------------------------------------------------
 
 
-def test_a_20_mb_single_line_is_measured_in_bounded_memory(tmp_path: Path) -> None:
+def test_a_20_mb_single_line_is_measured_in_bounded_memory(tmp_path: Path, shared_dir: Path) -> None:
     # One line of real sentences and no newline at all: the reader must not hold it whole, and it
     # is measured as the ~1 MB documents it is cut into (so some of it lands in the eval split).
+    # (shared_dir: cl100k's encoding file loads offline from there; without it the test skips)
     sentences = " ".join((PARALLEL / f"{lang}.txt").read_text(encoding="utf-8").replace("\n", " ")
                          for lang in ("eng", "deu", "rus", "hin"))
     line = tmp_path / "line.txt"
@@ -140,8 +141,9 @@ def test_corrupt_tiktoken_ranks_file_is_one_line(tmp_path: Path) -> None:
                                  "--out", str(tmp_path / "o")), "no such file")
 
 
-def test_o200k_vocabulary_beyond_uint16_trains(tmp_path: Path) -> None:
+def test_o200k_vocabulary_beyond_uint16_trains(tmp_path: Path, shared_dir: Path) -> None:
     # 200,019 ids do not fit uint16 token arrays; the LM loop must widen them, not wrap ids.
+    # (shared_dir: o200k's encoding file loads offline from there; without it the test skips)
     out = tmp_path / "out"
     proc = tokeff("analyze", "--corpus", f"parallel:{_parallel_corpus(tmp_path, 'eng', 'deu')}",
                   "--tokenizer", "tiktoken:o200k_base", "--train", "--budget", "steps=1", "--out", str(out),
