@@ -2,7 +2,7 @@
 
 Run on demand (not a test), from the repository root::
 
-    python bench/analyze_throughput.py [--mb 10] [--shared ../shared] [--workers 2] [--doc-lines 1]
+    python bench/analyze_throughput.py [--mb 10] [--shared ../shared] [--workers 2] [--doc-lines 1] [--from-files]
 
 For tiktoken cl100k_base, HF gpt2 (byte-level BPE from ``vocab.json``/``merges.txt``) and the
 SentencePiece model of the shared folder, it prints the bare library's encode speed on the same
@@ -30,7 +30,9 @@ k lines of one language (tokeff's own work is mostly per document: this shows ho
 longer documents). Both sides start from the same texts already in memory, so
 neither time includes reading files (what reading costs is printed once, for scale); tokeff's
 time does include shipping the texts to its workers (pickled through a queue, about 0.13 s per
-10 MB), which a run from files pays instead of every worker reading the whole corpus. Threads'
+10 MB), which a run from files pays instead of every worker reading the whole corpus. With
+``--from-files`` both sides read all of NTREX-128 (16.8 MB) from its files on every run instead,
+as ``tokeff analyze`` does. Threads'
 CPU time varies with the machine's load, so ratios move by several hundredths from run to run
 on a busy machine: compare runs made back to back.
 """
@@ -222,22 +224,33 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--doc-lines", type=int, default=1,
                     help="lines per document (default 1: every NTREX line is a document)")
+    ap.add_argument("--from-files", action="store_true",
+                    help="both sides read all of NTREX-128 from its files on every run, as `tokeff analyze` does "
+                         "(--mb and --doc-lines then do not apply)")
     args = ap.parse_args()
+    if args.from_files and args.doc_lines != 1:
+        ap.error("--doc-lines does not apply with --from-files (NTREX's files are one line per document)")
     shared = Path(args.shared)
-    docs = join_lines(load_lines(shared, args.mb), args.doc_lines)
-    texts = [d.text for d in docs]
-    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    corpus = Corpus("bench", lambda: iter(docs), parallel=False)
-    print(f"{len(docs):,} documents of {args.doc_lines} line(s), {mb:.1f} MB of NTREX-128 ({len({d.language for d in docs})} languages); "
-          f"tokeff workers={args.workers}; C core {'built' if native.core is not None else 'NOT built'}")
-    # Apples to apples: both sides get the same list of texts already in memory (tokeff through
-    # a Corpus over that list), so neither side's time includes reading files. What reading
-    # costs a real run is shown separately, for scale.
     from tokeff.corpus.sources import parallel_corpus
 
-    wall, cpu = timed(lambda: sum(1 for _ in parallel_corpus(shared / "corpora" / "ntrex128").documents()))
-    print(f"bare and tokeff both start from the texts in memory; reading all of NTREX-128 from disk "
-          f"takes {wall:.2f} s wall ({cpu:.2f} s CPU) on top, in a real run")
+    ntrex = parallel_corpus(shared / "corpora" / "ntrex128")
+    docs = list(ntrex.documents()) if args.from_files else join_lines(load_lines(shared, args.mb), args.doc_lines)
+    texts = [d.text for d in docs]
+    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    corpus = ntrex if args.from_files else Corpus("bench", lambda: iter(docs), parallel=False)
+    print(f"{len(docs):,} documents of {args.doc_lines} line(s), {mb:.1f} MB of NTREX-128 ({len({d.language for d in docs})} languages); "
+          f"tokeff workers={args.workers}; C core {'built' if native.core is not None else 'NOT built'}")
+    wall, cpu = timed(lambda: sum(1 for _ in ntrex.documents()))
+    if args.from_files:
+        # As a real run: both sides read the files on every run (tokeff: this process reads and
+        # deals chunks to its workers; bare: read, then batch-encode each 512 lines)
+        print(f"bare and tokeff both read NTREX-128 from disk on every run (reading alone: {wall:.2f} s wall, "
+              f"{cpu:.2f} s CPU); the breakdown's 'own' includes it")
+    else:
+        # Apples to apples: both sides get the same list of texts already in memory (tokeff
+        # through a Corpus over that list), so neither side's time includes reading files.
+        print(f"bare and tokeff both start from the texts in memory; reading all of NTREX-128 from disk "
+              f"takes {wall:.2f} s wall ({cpu:.2f} s CPU) on top, in a real run")
     print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     variants = {
         "all metrics": MetricSettings(split="all"),
@@ -251,6 +264,18 @@ def main() -> None:
               + "  ".join(f"{k + ': MB/s, x batch, x cheapest':>46}" for k in variants))
     print(header)
     chunks = [texts[i:i + 512] for i in range(0, len(texts), 512)]
+    del texts  # the bare side's chunks hold them (or, from files, read them anew)
+
+    def read_chunks():
+        batch: list[str] = []
+        for d in ntrex.documents():
+            batch.append(d.text)
+            if len(batch) == 512:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
     libs = libraries(shared)
     all_three = ("all three in one run", None, None, [tok for *_, tok in libs])
 
@@ -259,7 +284,7 @@ def main() -> None:
         # all of them (an earlier version) made the bare run allocate ever more memory, which
         # slowed it down on larger inputs and flattered tokeff
         def run():
-            for c in chunks:
+            for c in (read_chunks() if args.from_files else chunks):
                 bare(c)
         return run
 
@@ -308,7 +333,7 @@ def main() -> None:
         cheapest = min(t[1] for t in bare_times[name].values())
         print(f"{name:26} {cheapest:8.2f} {encode:8.2f} {words:8.2f} {roundtrip:12.2f} {library:9.2f} {own:6.2f} "
               f"{finish:6.2f} {own / library:12.0%} {cpu / cheapest:9.2f}x", flush=True)
-    distinct = len(dict.fromkeys(w for t in texts for w in segment(t)[0]))
+    distinct = len(dict.fromkeys(w for d in docs for w in segment(d.text)[0]))
     print(f"({distinct:,} distinct words, encoded once each per tokenizer)")
     print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
