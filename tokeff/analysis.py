@@ -186,13 +186,15 @@ def _worker(shard: int) -> dict[int, dict[str, dict[str, Any]]]:
             counter.value += n
 
     states: dict[int, dict[str, dict[str, Any]]] = {}
-    tables: dict[int, WordTable] = {}  # word ids shared by all chunks and tokenizers of a corpus
+    current, table = -1, WordTable()  # word ids shared by all chunks and tokenizers of a corpus
     while (message := inbox.get()) is not None:
         ci, run = message
-        if ci not in states:
-            states[ci], tables[ci] = _new_state(corpora[ci], tokenizers, settings), WordTable()
+        if ci != current:
+            # the parent deals the corpora one after another: the last one's words are done with
+            current, table = ci, WordTable()
+            states[ci] = _new_state(corpora[ci], tokenizers, settings)
         for docs in run:
-            _update(states[ci], tables[ci], docs, tokenizers, settings, on_bytes)
+            _update(states[ci], table, docs, tokenizers, settings, on_bytes)
     return states
 
 
