@@ -38,6 +38,19 @@ def test_sharded_and_merged_equals_single_pass_exactly():
     assert single.dropped == sharded.dropped
 
 
+def test_several_corpora_dealt_to_workers_keep_their_own_numbers():
+    # the reader deals one corpus after another to the same workers: each corpus's state (and
+    # word table) must stay its own, and equal a single pass over it
+    corpora = [_mixed_corpus(60), toy_corpus(), _mixed_corpus(7)]
+    corpora[2].name = "mixed-small"
+    single = measure(corpora, TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False)
+    sharded = measure(corpora, TOKENIZERS, settings=SMALL_CHUNKS, workers=2, progress=False)
+    pd.testing.assert_frame_equal(single.metrics, sharded.metrics, check_exact=True)
+    alone = measure([corpora[1]], TOKENIZERS, settings=SMALL_CHUNKS, workers=2, progress=False).metrics
+    mine = sharded.metrics[sharded.metrics.corpus == corpora[1].name].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, alone, check_exact=True)
+
+
 def test_chunking_by_characters_changes_no_number():
     # chunks cut by size (long documents) instead of by count, dealt to three workers
     single = measure([_mixed_corpus(100)], TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False)

@@ -53,6 +53,18 @@ def sum_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nda
     return uniq, sums
 
 
+def with_room(array: np.ndarray, filled: int, rows: int, cap: int | None = None) -> np.ndarray:
+    """``array`` if it has ``rows`` rows, else a larger copy of its first ``filled`` rows (twice
+    the size, at most ``cap``): for tables that grow a few rows at a time, where concatenating
+    each time would copy the whole table again."""
+    if rows <= len(array):
+        return array
+    size = max(rows, 2 * len(array))
+    grown = np.empty((min(size, cap) if cap else size,) + array.shape[1:], dtype=array.dtype)
+    grown[:filled] = array[:filled]
+    return grown
+
+
 def doc_key(doc_id: str) -> int:
     """A 63-bit hash of a document id; its low 16 bits are the document's bootstrap slot."""
     return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest(), "big") >> 1
@@ -129,10 +141,7 @@ class Bootstrap:
         missing = np.unique(slots[self._row_of[slots] < 0])
         if len(missing):
             need = self._rows + len(missing)
-            if need > len(self._table):  # grow by doubling: blocks arrive a few thousand slots at a time
-                grown = np.empty((min(SLOTS, max(need, 2 * len(self._table))), self.replicates), dtype=np.uint8)
-                grown[:self._rows] = self._table[:self._rows]
-                self._table = grown
+            self._table = with_room(self._table, self._rows, need, SLOTS)  # blocks come a few thousand slots at a time
             self._table[self._rows:need] = poisson_weights(missing, self.replicates, self.seed)
             self._row_of[missing] = np.arange(self._rows, need)
             self._rows = need

@@ -93,9 +93,9 @@ def vocab_utilization_rows(info: InformationAccumulator, ctx: RowContext) -> lis
 def piece_bytes(tokenizer: Tokenizer, ids: np.ndarray) -> tuple[np.ndarray, bool]:
     """UTF-8 length of each id's piece, and whether it is exact (see the module docstring)."""
     # bytes and chars decode one id to exactly its piece (a lone byte >= 0x80 to one U+FFFD)
-    exact = callable(getattr(tokenizer, "token_bytes", None)) or tokenizer.family in ("bytes", "chars")
-    use_token_bytes = callable(getattr(tokenizer, "token_bytes", None))
-    spelling = tokenizer.spelling() if use_token_bytes else None
+    has_token_bytes = callable(getattr(tokenizer, "token_bytes", None))
+    exact = has_token_bytes or tokenizer.family in ("bytes", "chars")
+    spelling = tokenizer.spelling() if has_token_bytes else None
     if spelling is not None:
         # the round trip's table of pieces already holds these bytes (built once per tokenizer,
         # checked against the library's decode): its lengths for the ids it is sure of, the
