@@ -15,7 +15,8 @@ otherwise dominate the comparison; it includes the forked workers' CPU). "x chea
 tokeff adds to encoding the texts at all: tiktoken's batch call starts a thread pool per call,
 which on short texts costs more than the encoding, so "x batch" flatters tokeff there. Last, the
 three measured together in one run against the sum of their bare encodes. tokeff runs as
-``tokeff analyze`` does (one worker process per core, fed by this process).
+``tokeff analyze`` does (one process per core: the one that reads and deals the chunks measures
+the runs its forked workers have no room for).
 
 A second table splits the CPU of "all metrics" by who spends it, in one process and thread: what
 the metrics ask of the library (encoding the texts; encoding each distinct word on its own, which
@@ -29,8 +30,9 @@ parallel corpus reader yields them; each line is a document, or with ``--doc-lin
 k lines of one language (tokeff's own work is mostly per document: this shows how it shrinks on
 longer documents). Both sides start from the same texts already in memory, so
 neither time includes reading files (what reading costs is printed once, for scale); tokeff's
-time does include shipping the texts to its workers (pickled through a queue, about 0.13 s per
-10 MB), which a run from files pays instead of every worker reading the whole corpus. With
+time does include shipping the workers' share of the texts to them (pickled through a queue,
+about 0.13 s per 10 MB shipped), which a run from files pays instead of every worker reading the
+whole corpus. With
 ``--from-files`` both sides read all of NTREX-128 (16.8 MB) from its files on every run instead,
 as ``tokeff analyze`` does. Threads'
 CPU time varies with the machine's load, so ratios move by several hundredths from run to run
@@ -104,6 +106,8 @@ def libraries(shared: Path):
     texts on one thread, as each of tokeff's workers calls it: tiktoken's ``encode_ordinary`` in
     a loop (its batch call starts a thread pool per call, which on short texts costs more than
     the encoding), HF's ``encode_batch`` with its pool off, SentencePiece with ``num_threads=1``.
+    Both give the ids as lists of ints, as tokeff needs them: HF's ``.ids`` of each Encoding are
+    read (tiktoken and SentencePiece return the lists themselves).
     """
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(shared / "tokenizers" / "tiktoken"))
     from tokeff.adapters import load_tokenizer
@@ -128,12 +132,16 @@ def libraries(shared: Path):
     hf.pre_tokenizer = ByteLevel(add_prefix_space=False)
     hf.decoder = ByteLevelDecoder()
 
+    # HF gives Encoding objects: the ids are read off them (0.4-0.9 s per 10 MB here), as every
+    # caller that wants ids does; tiktoken and SentencePiece return the id lists themselves
+    def hf_batch(texts):
+        return [e.ids for e in hf.encode_batch(texts, add_special_tokens=False)]
+
     def hf_one_thread(texts):
         with hf_parallelism(False):
-            return hf.encode_batch(texts, add_special_tokens=False)
+            return hf_batch(texts)
 
-    out.append(("HF gpt2", lambda texts: hf.encode_batch(texts, add_special_tokens=False), hf_one_thread,
-                HFTokenizer("gpt2", hf, name="hf:gpt2")))
+    out.append(("HF gpt2", hf_batch, hf_one_thread, HFTokenizer("gpt2", hf, name="hf:gpt2")))
 
     import sentencepiece as spm
 
@@ -151,7 +159,7 @@ def hf_parallelism(on: bool):
 
 def _cpu() -> float:
     """CPU seconds of this process (all threads) and of its finished children (tokeff's forked
-    workers, reaped when its pool shuts down): with ``--workers 2`` the work is in the children."""
+    workers, reaped when its pool shuts down): with ``--workers 2`` the work is in both."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
 
@@ -220,7 +228,7 @@ def main() -> None:
     ap.add_argument("--mb", type=float, default=10.0)
     ap.add_argument("--shared", default=os.environ.get("TOKEFF_SHARED", str(REPO.parent / "shared")))
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                    help="tokeff's worker processes (default: one per core, as tokeff analyze runs)")
+                    help="tokeff's processes, the measuring one included (default: one per core, as tokeff analyze runs)")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--doc-lines", type=int, default=1,
                     help="lines per document (default 1: every NTREX line is a document)")

@@ -51,6 +51,41 @@ def test_several_corpora_dealt_to_workers_keep_their_own_numbers():
     pd.testing.assert_frame_equal(mine, alone, check_exact=True)
 
 
+class _PidChars(CharsTokenizer):
+    """Characters, a little slowly, writing down which process encoded each chunk."""
+
+    name = "pid-chars"
+
+    def __init__(self, log: Path) -> None:
+        super().__init__()
+        self.log = log
+
+    def encode_batch(self, texts):
+        import time
+
+        time.sleep(0.002 * len(texts))
+        with self.log.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return super().encode_batch(texts)
+
+
+def test_this_process_measures_the_runs_its_busy_workers_have_no_room_for(tmp_path: Path):
+    # two processes in all: this one and one worker. Once the worker's queue is full this
+    # process measures runs itself instead of waiting, and the numbers do not change
+    log = tmp_path / "pids.txt"
+    docs = [Document(f"line {i}", "xx", str(i)) for i in range(800)]
+    settings = MetricSettings(split="all", chunk_docs=10, bootstrap_replicates=50)
+    sharded = measure([Corpus("pids", lambda: iter(docs))], [_PidChars(log)], settings=settings, workers=2,
+                      progress=False)
+    pids = log.read_text().split()
+    assert len(pids) == 80  # one line per chunk
+    assert len(set(pids)) == 2
+    assert 10 <= pids.count(str(os.getpid())) <= 70
+    single = measure([Corpus("pids", lambda: iter(docs))], [_PidChars(tmp_path / "one.txt")], settings=settings,
+                     workers=1, progress=False)
+    pd.testing.assert_frame_equal(single.metrics, sharded.metrics, check_exact=True)
+
+
 def test_chunking_by_characters_changes_no_number():
     # chunks cut by size (long documents) instead of by count, dealt to three workers
     single = measure([_mixed_corpus(100)], TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False)

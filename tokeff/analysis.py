@@ -11,19 +11,24 @@ Memory is flat in corpus size: accumulators keep integer sums per language and b
 distinct words with each tokenizer's token count per word; parallel corpora additionally keep
 one small record per aligned line.
 
-**Workers.** This process reads each corpus once and deals its chunks to ``workers`` processes
-in runs of :data:`DEAL` (chunk c goes to worker (c // DEAL) mod workers) through one bounded
-queue per worker, so memory stays flat and a slow worker holds the reader back rather than
-letting text pile up. (Workers that read the corpus themselves and skipped the others' chunks
-each paid for reading and decoding all of it, five times what they measured on the default 20 %
-eval split.) Runs rather than single chunks because neighbouring documents share words (same
-language, same book), and a word met by two workers is encoded by both: on 10 MB of NTREX,
-dealing single chunks had the workers encode 269k words for 218k distinct ones, runs of four
-243k. Workers are forked, so tokenizers reach them as the very objects the caller loaded
-(tiktoken, HF ``tokenizers`` and SentencePiece objects alike; only the chunks' texts are pickled
-on the way in) and trained tokenizers need not be saved first. States come back pickled and are
-merged; since every state is integer sums, a sharded run gives bit-identical results to a
-single pass. All floating-point work (ratios, intervals, entropies)
+**Workers.** With ``workers = N`` the pass runs in N processes: this one and N − 1 forked
+workers. This process reads each corpus once and deals its chunks in runs of :data:`DEAL`
+through one bounded queue per worker (at most :data:`QUEUED_RUNS` runs waiting in each), so
+memory stays flat and text never piles up. A run goes to the next worker with room in its queue;
+when every queue is full, the workers have work waiting, and this process measures the run
+itself instead of waiting for room. It therefore measures about its share of the corpus too
+(less the time reading takes it), where it used to sit idle beside N workers: one process less
+to fork and start, and only the workers' share of the text pickled to them. (Workers that read
+the corpus themselves and skipped the others' chunks each paid for reading and decoding all of
+it, five times what they measured on the default 20 % eval split.) Runs rather than single
+chunks because neighbouring documents share words (same language, same book), and a word met
+by two processes is encoded by both: on 10 MB of NTREX, dealing single chunks had the workers
+encode 269k words for 218k distinct ones, runs of four 243k. Workers are forked, so tokenizers
+reach them as the very objects the caller loaded (tiktoken, HF ``tokenizers`` and SentencePiece
+objects alike; only the chunks' texts are pickled on the way in) and trained tokenizers need not
+be saved first. States come back pickled and are merged; since every state is integer sums,
+which process measured which run changes no number: a sharded run gives bit-identical results
+to a single pass. All floating-point work (ratios, intervals, entropies)
 happens once, on the merged state, so the output is a pure function of the inputs and the seed.
 """
 
@@ -40,7 +45,7 @@ from typing import Any
 
 import pandas as pd
 
-from .adapters.base import Tokenizer
+from .adapters.base import Tokenizer, one_thread
 from .bpe import native
 from .corpus.core import Corpus, Document
 from .env import setenv
@@ -175,26 +180,23 @@ def _worker(shard: int) -> dict[int, dict[str, dict[str, Any]]]:
     """Take runs of chunks from this worker's queue until ``None``; the states, by corpus index."""
     counter, inbox = _JOB["counter"], _JOB["queues"][shard]
     corpora, tokenizers, settings = _JOB["corpora"], _JOB["tokenizers"], _JOB["settings"]
-    # one process per core is the parallelism here (see adapters.base.threads; HF's thread pool
-    # is turned off through TOKENIZERS_PARALLELISM)
-    from .adapters import base
-
-    base.threads = 1
-
     def on_bytes(n: int) -> None:
         with counter.get_lock():
             counter.value += n
 
     states: dict[int, dict[str, dict[str, Any]]] = {}
     current, table = -1, WordTable()  # word ids shared by all chunks and tokenizers of a corpus
-    while (message := inbox.get()) is not None:
-        ci, run = message
-        if ci != current:
-            # the parent deals the corpora one after another: the last one's words are done with
-            current, table = ci, WordTable()
-            states[ci] = _new_state(corpora[ci], tokenizers, settings)
-        for docs in run:
-            _update(states[ci], table, docs, tokenizers, settings, on_bytes)
+    # one process per core is the parallelism here (see adapters.base.threads; HF's thread pool
+    # is turned off through TOKENIZERS_PARALLELISM)
+    with one_thread():
+        while (message := inbox.get()) is not None:
+            ci, run = message
+            if ci != current:
+                # the parent deals the corpora one after another: the last one's words are done with
+                current, table = ci, WordTable()
+                states[ci] = _new_state(corpora[ci], tokenizers, settings)
+            for docs in run:
+                _update(states[ci], table, docs, tokenizers, settings, on_bytes)
     return states
 
 
@@ -211,8 +213,8 @@ def measure(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], *,
         corpora: the corpora; documents of ``settings.split`` are measured.
         tokenizers: the tokenizers, with unique names.
         settings: metric settings (defaults: :class:`MetricSettings`).
-        workers: processes to use (default: the machine's CPU count); 1 runs in this process,
-            as does any count where ``fork`` is unavailable.
+        workers: processes to use, this one included (default: the machine's CPU count); 1
+            runs in this process alone, as does any count where ``fork`` is unavailable.
         progress: show a tqdm bar of text processed.
         total_bytes: UTF-8 bytes of the documents to be measured, when the caller knows them
             (they give the progress bar its ETA).
@@ -269,59 +271,90 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
             on_bytes = bar.update if bar is not None else None
             return [_run_shard(c, tokenizers, settings, 0, 1, on_bytes) for c in corpora]
         ctx = mp.get_context("fork")
+        children = workers - 1  # this process measures too: see the module docstring
         counter = ctx.Value("q", 0)
-        queues = [ctx.Queue(QUEUED_RUNS) for _ in range(workers)]
+        queues = [ctx.Queue(QUEUED_RUNS) for _ in range(children)]
+        # built once here, inherited by every worker (else each builds its own)
+        for tok in tokenizers:
+            tok.token_flags()
+            if native.core is not None and settings.roundtrip:
+                tok.spelling()
         if native.core is not None:
-            # built once here, inherited by every worker (else each builds its own)
             char_classes()
-            if settings.roundtrip:
-                for tok in tokenizers:
-                    tok.spelling()
         _JOB.update(corpora=corpora, tokenizers=tokenizers, settings=settings, counter=counter, queues=queues)
-        merged = [_new_state(c, tokenizers, settings) for c in corpora]
+        merged = [_new_state(c, tokenizers, settings) for c in corpora]  # this process's runs go here
+        mine = 0  # bytes this process measured itself
         # HF tokenizers would warn in every forked worker that it turns its own thread pool off
         # (one process per core is the parallelism here); say so up front, for the children only
         try:
             with setenv("TOKENIZERS_PARALLELISM", "false"), \
-                    ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futures = [pool.submit(_worker, w) for w in range(workers)]
-                seen = 0
+                    ProcessPoolExecutor(max_workers=children, mp_context=ctx) as pool:
+                futures = [pool.submit(_worker, w) for w in range(children)]
+                seen, turn = 0, 0
 
                 def tick() -> None:
                     nonlocal seen
                     if bar is not None:
-                        value = counter.value
+                        value = counter.value + mine
                         bar.update(value - seen)
                         seen = value
 
-                def send(w: int, message) -> None:
-                    # a worker that failed takes nothing more: its error is raised here, not a hang
+                def own_bytes(n: int) -> None:
+                    nonlocal mine
+                    mine += n
+                    tick()
+
+                def check() -> None:
+                    # a worker that failed takes nothing more: its error is raised here, not later
+                    for f in futures:
+                        if f.done():
+                            f.result()
+                            raise TokeffError("a measurement worker stopped early")
+
+                def deal(ci: int, run: list[DocumentColumns], table: WordTable) -> None:
+                    # the next worker with room in its queue takes the run; when every queue is
+                    # full (the workers have work waiting), this process measures it itself
+                    nonlocal turn
+                    check()
+                    for k in range(children):
+                        w = (turn + k) % children
+                        try:
+                            queues[w].put_nowait((ci, run))
+                        except queue.Full:
+                            continue
+                        turn = w + 1
+                        tick()
+                        return
+                    with one_thread():
+                        for docs in run:
+                            _update(merged[ci], table, docs, tokenizers, settings, own_bytes)
+
+                def stop(w: int) -> None:
                     while True:
                         try:
-                            queues[w].put(message, timeout=0.2)
+                            queues[w].put(None, timeout=0.2)
                             tick()
                             return
                         except queue.Full:
-                            if futures[w].done():
-                                futures[w].result()
-                                raise TokeffError("a measurement worker stopped early")
+                            check()
                             tick()
 
                 try:
-                    # The parent reads each corpus once and deals runs of chunks to the workers
-                    # (a worker reading the corpus itself, skipping the others' chunks, paid for
-                    # reading and decoding all of it: the whole corpus per worker for a 20 % split)
+                    # This process reads each corpus once and deals runs of chunks (a worker
+                    # reading the corpus itself, skipping the others' chunks, paid for reading
+                    # and decoding all of it: the whole corpus per worker for a 20 % split)
                     for ci, corpus in enumerate(corpora):
+                        table = WordTable()  # for the runs this process keeps
                         run: list[DocumentColumns] = []
-                        for c, docs in enumerate(_chunks(corpus, settings)):
+                        for docs in _chunks(corpus, settings):
                             run.append(DocumentColumns.of(docs))
                             if len(run) == DEAL:
-                                send((c // DEAL) % workers, (ci, run))
+                                deal(ci, run, table)
                                 run = []
                         if run:
-                            send((c // DEAL) % workers, (ci, run))
-                    for w in range(workers):
-                        send(w, None)
+                            deal(ci, run, table)
+                    for w in range(children):
+                        stop(w)
                     pending = set(futures)
                     while pending:
                         done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)

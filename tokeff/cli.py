@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--baseline", metavar="NAME", help="tokenizer that normalized sequence length is relative to (default: the first --tokenizer)")
     a.add_argument("--bootstrap", type=int, default=1000, metavar="B", help="bootstrap replicates for 95%% confidence intervals (0: none)")
     a.add_argument("--seed", type=int, default=0, help="seed for the bootstrap and training (default 0)")
-    a.add_argument("--workers", type=int, metavar="N", help="worker processes for the measurement pass (default: all cores)")
+    a.add_argument("--workers", type=int, metavar="N", help="processes for the measurement pass, the command's own included (default: one per core)")
     a.add_argument("--reference", metavar="LANG", help="language premiums are relative to (default: the corpus's own, eng for NTREX)")
     a.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache (TOKEFF_CACHE)")
     a.add_argument("--refresh", action="store_true", help="recompute cached results and store the new ones")

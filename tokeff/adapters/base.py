@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,17 @@ import numpy as np
 #: one process per core is their parallelism, and a library's thread pool per call would only
 #: oversubscribe the cores (tiktoken's costs more to start than it saves on a chunk of documents).
 threads: int = max(1, os.cpu_count() or 1)
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """:data:`threads` is 1 inside the block (where the analysis pass measures)."""
+    global threads
+    saved, threads = threads, 1
+    try:
+        yield
+    finally:
+        threads = saved
 
 
 class Tokenizer(ABC):
