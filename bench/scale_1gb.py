@@ -9,7 +9,7 @@ shared Gutenberg books and Tiny Shakespeare, NTREX-128 sentences in every langua
 standard library's own Python source, shuffled and repeated; ``--single-line``: one line of
 real sentences without a newline), runs::
 
-    python -m tokeff analyze --corpus THAT --tokenizer tiktoken:cl100k_base --tokenizer bytes --no-report
+    python -m tokeff analyze --corpus THAT --tokenizer tiktoken:cl100k_base --tokenizer bytes --no-report --no-cache
 
 in a subprocess, samples the resident memory of the whole process tree (the CLI and its forked
 measurement workers) every 0.2 s, and prints wall time, MB/s of corpus and peak RSS, and whether
@@ -160,7 +160,7 @@ def run_monitored(args: list[str], *, env: dict[str, str] | None = None, timeout
 
 def analyze_args(corpus: Path, out: Path, workers: int | None = None) -> list[str]:
     args = ["analyze", "--corpus", str(corpus), "--tokenizer", "tiktoken:cl100k_base", "--tokenizer", "bytes",
-            "--no-report", "--out", str(out)]
+            "--no-report", "--no-cache", "--out", str(out)]  # a cached result would time nothing
     if workers:
         args += ["--workers", str(workers)]
     return args

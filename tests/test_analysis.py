@@ -78,9 +78,11 @@ def test_this_process_measures_the_runs_its_busy_workers_have_no_room_for(tmp_pa
     sharded = measure([Corpus("pids", lambda: iter(docs))], [_PidChars(log)], settings=settings, workers=2,
                       progress=False)
     pids = log.read_text().split()
-    assert len(pids) == 80  # one line per chunk
+    assert len(pids) == 80  # one line per chunk, in runs of four
     assert len(set(pids)) == 2
-    assert 10 <= pids.count(str(os.getpid())) <= 70
+    mine = pids.count(str(os.getpid()))
+    assert mine >= 4  # at least one run: a worker at 80 ms a run cannot keep its queue from filling
+    assert 80 - mine >= 8  # at least the two runs a queue holds went to the worker
     single = measure([Corpus("pids", lambda: iter(docs))], [_PidChars(tmp_path / "one.txt")], settings=settings,
                      workers=1, progress=False)
     pd.testing.assert_frame_equal(single.metrics, sharded.metrics, check_exact=True)

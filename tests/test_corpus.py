@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tokeff.corpus import Document, load_corpus, split_of
 from tokeff.corpus.default import STDLIB_MODULES, default_corpora
@@ -132,3 +134,39 @@ def test_misaligned_parallel_files_are_refused(tmp_path: Path) -> None:
     (tmp_path / "fra.txt").write_text("a\nb\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="fra.txt has 2"):
         load_corpus(f"parallel:{tmp_path}")
+
+
+# Bytes a file may hold: ASCII, spaces and tabs (where long lines are cut), line endings, two- and
+# three-byte characters; and, in some files, once, a byte that is never UTF-8 or a NUL.
+_FILE_BYTES = [b"a", b"b", b" ", b"\t", b"\n", b"\r", b"\r\n", "é".encode(), "你".encode()]
+
+
+@settings(max_examples=400, deadline=None)
+@given(parts=st.lists(st.sampled_from(_FILE_BYTES), max_size=120),
+       bad=st.one_of(st.none(), st.tuples(st.integers(0, 120), st.sampled_from([b"\xff", b"\x00"]))),
+       max_bytes=st.one_of(st.none(), st.integers(4, 24)), block_bytes=st.integers(1, 40),
+       errors=st.sampled_from(["strict", "replace"]))
+def test_reading_by_blocks_gives_what_reading_line_by_line_gives(parts, bad, max_bytes, block_bytes, errors) -> None:
+    # the block reader against the line-at-a-time one it falls back on: the same pieces, or the
+    # same one-line error (line number and byte offset of a NUL or of bytes that are not UTF-8)
+    import tempfile
+
+    from tokeff.corpus.sources import _lines_one_by_one, read_line_pieces
+
+    def run(read):
+        got = []
+        try:
+            for item in read():
+                got.append(item)
+        except CorpusError as e:
+            got.append(str(e))
+        return got
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "f.txt"
+        if bad is not None:
+            parts.insert(min(bad[0], len(parts)), bad[1])
+        path.write_bytes(b"".join(parts))
+        with path.open("rb") as f:
+            expected = run(lambda: _lines_one_by_one(f, path, errors, max_bytes, 0, 1, until=1 << 62))
+        assert run(lambda: read_line_pieces(path, errors, max_bytes, block_bytes=block_bytes)) == expected

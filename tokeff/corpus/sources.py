@@ -64,12 +64,8 @@ def _decode(path: Path, raw: bytes, lineno: int, offset: int, errors: str) -> st
 
 def read_lines(path: Path, errors: str = DEFAULT_ERRORS) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, text)`` from a UTF-8 file, 1-based, without the line ending."""
-    offset = 0
-    with path.open("rb") as f:
-        for lineno, raw in enumerate(f, 1):
-            text = _decode(path, raw, lineno, offset, errors)
-            offset += len(raw)
-            yield lineno, text.rstrip("\r\n")
+    for lineno, _, text, _ in read_line_pieces(path, errors, max_bytes=None):
+        yield lineno, text
 
 
 def _cut(data: bytes) -> int:
@@ -87,27 +83,78 @@ def _cut(data: bytes) -> int:
     return i if i > 0 else len(data)
 
 
-def read_line_pieces(path: Path, errors: str = DEFAULT_ERRORS,
-                     max_bytes: int = MAX_DOCUMENT_BYTES) -> Iterator[tuple[int, int, str, bool]]:
-    """Yield ``(line_number, piece, text, line_ends)``: like :func:`read_lines`, but a line longer
-    than ``max_bytes`` comes in pieces (``piece`` 0, 1, ...; ``line_ends`` on the last), so no
-    line is ever held whole. Pieces join back to the line exactly."""
-    offset, lineno, piece, head = 0, 1, 0, b""
+#: Bytes read and decoded at a time (at most ``max_bytes``).
+READ_BLOCK_BYTES = 1 << 20
+
+
+def read_line_pieces(path: Path, errors: str = DEFAULT_ERRORS, max_bytes: int | None = MAX_DOCUMENT_BYTES,
+                     *, block_bytes: int = READ_BLOCK_BYTES) -> Iterator[tuple[int, int, str, bool]]:
+    """Yield ``(line_number, piece, text, line_ends)``: the lines of a UTF-8 file without their
+    endings (1-based), a line longer than ``max_bytes`` (``None``: no limit) in pieces (``piece``
+    0, 1, ...; ``line_ends`` on the last), so no line is ever held whole. Pieces join back to the
+    line exactly.
+
+    The file is read and decoded a block at a time, split into lines in C: a line at a time
+    (``readline`` and ``decode`` per line) cost 2.4 µs a line, a third of reading a corpus. A
+    block whose every line is shorter than ``max_bytes``, with no NUL byte and valid UTF-8, is
+    the common case; anything else (a NUL, bytes that are not UTF-8, a line longer than the
+    block) goes through :func:`_lines_one_by_one`, which says on which line and byte offset.
+    """
+    block = block_bytes if max_bytes is None else min(block_bytes, max_bytes)
+    offset, lineno = 0, 1
     with path.open("rb") as f:
         while True:
-            raw = f.readline(max_bytes)
-            data = head + raw
-            if not data:
+            f.seek(offset)
+            buf = f.read(block)
+            if not buf:
                 return
-            if raw.endswith(b"\n") or len(raw) < max_bytes:  # the line ends here (or the file does)
-                yield lineno, piece, _decode(path, data, lineno, offset, errors).rstrip("\r\n"), True
-                offset += len(data)
-                lineno, piece, head = lineno + 1, 0, b""
+            # complete lines only: each is at most len(buf) <= max_bytes bytes with its "\n", so a
+            # line-at-a-time reader would give it whole too
+            end = buf.rfind(b"\n") + 1
+            text = None
+            if end and b"\0" not in buf[:end]:
+                try:
+                    text = buf[:end].decode("utf-8", errors)
+                except UnicodeDecodeError:
+                    pass
+            if text is None:
+                # a line longer than the block, the last line without "\n", a NUL or bytes that
+                # are not UTF-8: these lines one by one (raising with the line and the offset)
+                offset, lineno = yield from _lines_one_by_one(f, path, errors, max_bytes, offset, lineno,
+                                                              until=offset + max(end, 1))
                 continue
-            cut = _cut(data)
-            yield lineno, piece, _decode(path, data[:cut], lineno, offset, errors), False
-            offset += cut
-            piece, head = piece + 1, data[cut:]
+            lines = text.split("\n")
+            lines.pop()  # after the last "\n"
+            if "\r" in text:
+                lines = [line.rstrip("\r") for line in lines]
+            for line in lines:
+                yield lineno, 0, line, True
+                lineno += 1
+            offset += end
+
+
+def _lines_one_by_one(f, path: Path, errors: str, max_bytes: int | None, offset: int, lineno: int,
+                      until: int) -> Iterator[tuple[int, int, str, bool]]:
+    """:func:`read_line_pieces` a line at a time from byte ``offset`` (line ``lineno``) of the open
+    file ``f`` until a line ends at or past byte ``until`` or the file does; returns the offset
+    and line number it stopped at."""
+    piece, head = 0, b""
+    f.seek(offset)
+    while offset < until or piece:
+        raw = f.readline() if max_bytes is None else f.readline(max_bytes)
+        data = head + raw
+        if not data:
+            break
+        if max_bytes is None or raw.endswith(b"\n") or len(raw) < max_bytes:  # the line ends here (or the file does)
+            yield lineno, piece, _decode(path, data, lineno, offset, errors).rstrip("\r\n"), True
+            offset += len(data)
+            lineno, piece, head = lineno + 1, 0, b""
+            continue
+        cut = _cut(data)
+        yield lineno, piece, _decode(path, data[:cut], lineno, offset, errors), False
+        offset += cut
+        piece, head = piece + 1, data[cut:]
+    return offset, lineno
 
 
 def _doc_id(prefix: str, lineno: int, piece: int) -> str:
