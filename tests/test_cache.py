@@ -168,6 +168,20 @@ def test_fingerprint_depends_on_every_field_and_on_the_split_fraction() -> None:
     assert len({base, *map(corpus_fingerprint, variants)}) == 1 + len(variants)
 
 
+def test_fingerprint_is_the_hash_of_each_field_length_prefixed() -> None:
+    # the byte stream the docstring describes (cached results are keyed by it, so it must not
+    # drift), over more than the megabyte the hash is handed at a time, and a lone surrogate
+    import hashlib
+
+    docs = [Document("ab", "eng", "1"), Document("é" * 700_000, "fra", "2"), Document("x\ud800", "", "3")]
+    h = hashlib.sha256(b"tokeff-corpus-v1 train_fraction=0.8\n")
+    for d in docs:
+        for value in (d.doc_id, d.language, d.text):
+            data = value.encode("utf-8", "surrogatepass")
+            h.update(len(data).to_bytes(8, "little") + data)
+    assert corpus_fingerprint(corpus_of(*docs)) == h.hexdigest()
+
+
 def test_fingerprint_streams_the_corpus_in_one_pass() -> None:
     passes = 0
 

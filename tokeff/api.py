@@ -235,14 +235,21 @@ def describe_corpus(c: Corpus, progress: bool = False) -> dict[str, object]:
 
     def documents() -> Iterator:
         nonlocal docs, nbytes, nchars
+        shown = 0  # bytes read but not yet shown: the bar is told once a megabyte, not per document
         for d in c.documents("all"):
-            size = len(d.text.encode("utf-8"))
+            text = d.text
+            size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
             if bar is not None:
-                bar.update(size)
+                shown += size
+                if shown >= 1 << 20:
+                    bar.update(shown)
+                    shown = 0
             if split_of(d.doc_id, c.train_fraction) == "eval":
-                docs, nbytes, nchars = docs + 1, nbytes + size, nchars + len(d.text)
+                docs, nbytes, nchars = docs + 1, nbytes + size, nchars + len(text)
                 langs.add(d.language)
             yield d
+        if bar is not None:
+            bar.update(shown)
 
     try:
         fingerprint = corpus_fingerprint(c, documents())
