@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from . import results
@@ -223,7 +224,7 @@ def describe_corpus(c: Corpus, progress: bool = False) -> dict[str, object]:
     """What ``run.json`` says of a corpus: the size of its eval split, its languages, and the
     fingerprint of its whole content (the results cache key), all from one streaming pass."""
     from .cache import corpus_fingerprint
-    from .corpus import split_of
+    from .corpus.core import SPLIT_BATCH_CHARS, SPLIT_BATCH_DOCS, in_train
 
     docs = nbytes = nchars = 0
     langs: set[str] = set()
@@ -232,24 +233,41 @@ def describe_corpus(c: Corpus, progress: bool = False) -> dict[str, object]:
         from tqdm.auto import tqdm
 
         bar = tqdm(desc=f"reading {c.name}", unit="B", unit_scale=True, unit_divisor=1024, leave=False)
+    # the eval split's share of each batch of documents, counted at once (in_train)
+    ids: list[str] = []
+    sizes: list[int] = []
+    lengths: list[int] = []
+    languages: list[str] = []
+
+    def settle() -> None:
+        nonlocal docs, nbytes, nchars, pending
+        ev = ~in_train(ids, c.train_fraction)
+        docs += int(ev.sum())
+        nbytes += int(np.asarray(sizes, dtype=np.int64)[ev].sum())
+        nchars += int(np.asarray(lengths, dtype=np.int64)[ev].sum())
+        langs.update(lang for lang, e in zip(languages, ev.tolist()) if e)
+        if bar is not None:
+            bar.update(sum(sizes))
+        for column in (ids, sizes, lengths, languages):
+            column.clear()
+        pending = 0
+
+    pending = 0  # bytes in the batch
 
     def documents() -> Iterator:
-        nonlocal docs, nbytes, nchars
-        shown = 0  # bytes read but not yet shown: the bar is told once a megabyte, not per document
+        nonlocal pending
         for d in c.documents("all"):
             text = d.text
+            ids.append(d.doc_id)
             size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
-            if bar is not None:
-                shown += size
-                if shown >= 1 << 20:
-                    bar.update(shown)
-                    shown = 0
-            if split_of(d.doc_id, c.train_fraction) == "eval":
-                docs, nbytes, nchars = docs + 1, nbytes + size, nchars + len(text)
-                langs.add(d.language)
+            sizes.append(size)
+            lengths.append(len(text))
+            languages.append(d.language)
+            pending += size
+            if len(ids) >= SPLIT_BATCH_DOCS or pending >= SPLIT_BATCH_CHARS:
+                settle()
             yield d
-        if bar is not None:
-            bar.update(shown)
+        settle()
 
     try:
         fingerprint = corpus_fingerprint(c, documents())

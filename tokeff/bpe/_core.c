@@ -12,7 +12,7 @@
  *                           tie_keys: list[int] (256 items), on_merge: callable | None)
  *              -> list[tuple[int, int]]
  *              segments_new(), segments_add(counter, texts), segments_result(counter)  (below)
- *              scan_texts, intern_words, flatten_ids, spells_texts, doc_keys: the analysis pass's
+ *              scan_texts, intern_words, flatten_ids, spells_texts, doc_keys, doc_hashes: the analysis pass's
  *              per-chunk work (at the end)
  */
 #define PY_SSIZE_T_CLEAN
@@ -633,7 +633,7 @@ static PyObject *segments_result(PyObject *self, PyObject *cap) {
  *                                                     sequence how many items have flag bit 0 (UNK) and bit 1
  *                                                     (byte fallback) in flags, one byte per id)
  *   spells_texts(flat, lengths, texts, blob, offsets, sure, strip) -> bytes  (below)
- *   doc_keys(ids) -> bytes                            (below)
+ *   doc_keys(ids), doc_hashes(ids) -> bytes           (below)
  */
 enum { WORD = 1, NO_SPACE = 2, EXTEND = 4, INTRICATE = 8, INCB_CONSONANT = 16, INCB_LINKER = 32, INCB_EXTEND = 64 };
 
@@ -1051,9 +1051,10 @@ static uint64_t blake2b_64(const unsigned char *data, size_t n) {
     return out;
 }
 
-/* doc_keys(ids) -> bytes: for each str, int.from_bytes(blake2b(id.encode(), digest_size=8).digest(),
- * "big") >> 1 as int64 (tokeff.metrics.bootstrap.doc_key, without a Python call per document). */
-static PyObject *doc_keys(PyObject *self, PyObject *ids) {
+/* for each str, int.from_bytes(blake2b(id.encode(), digest_size=8).digest(), "big") >> shift, as
+ * 64-bit integers, without a Python call per document. doc_keys(ids) -> bytes: shifted by one
+ * (tokeff.metrics.bootstrap.doc_key, int64). */
+static PyObject *hash_ids(PyObject *ids, int shift) {
     PyObject *seq = PySequence_Fast(ids, "expected a sequence of str");
     if (!seq) return NULL;
     Py_ssize_t m = PySequence_Fast_GET_SIZE(seq);
@@ -1067,12 +1068,18 @@ static PyObject *doc_keys(PyObject *self, PyObject *ids) {
             Py_CLEAR(out);
             goto done;
         }
-        keys[i] = (int64_t)(blake2b_64((const unsigned char *)s, (size_t)n) >> 1);
+        keys[i] = (int64_t)(blake2b_64((const unsigned char *)s, (size_t)n) >> shift);
     }
 done:
     Py_DECREF(seq);
     return out;
 }
+
+static PyObject *doc_keys(PyObject *self, PyObject *ids) { return hash_ids(ids, 1); }
+
+/* doc_hashes(ids) -> bytes: the whole 64-bit hash of each id (as uint64), which
+   tokeff.corpus.core.split_of compares with the train fraction */
+static PyObject *doc_hashes(PyObject *self, PyObject *ids) { return hash_ids(ids, 0); }
 
 static PyMethodDef methods[] = {
     {"scan_texts", scan_texts, METH_VARARGS,
@@ -1083,6 +1090,7 @@ static PyMethodDef methods[] = {
     {"spells_texts", spells_texts, METH_VARARGS,
      "spells_texts(flat, lengths, texts, blob, offsets, sure, strip) -> bytes: 1 where the pieces spell the text"},
     {"doc_keys", doc_keys, METH_O, "doc_keys(ids) -> int64 bytes: tokeff.metrics.bootstrap.doc_key of each id"},
+    {"doc_hashes", doc_hashes, METH_O, "doc_hashes(ids) -> uint64 bytes: the 64-bit hash split_of compares"},
     {"segments_new", segments_new, METH_NOARGS, "segments_new() -> a counter of space-cut pieces"},
     {"segments_add", segments_add, METH_VARARGS, "segments_add(counter, texts) -> None"},
     {"segments_result", segments_result, METH_O, "segments_result(counter) -> {piece: count}, emptied"},
