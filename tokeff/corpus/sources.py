@@ -2,9 +2,9 @@
 
 Every reader checks what it can cheaply up front (the path exists, is not empty, does not look
 binary) so a user's mistake fails at once with one line, and re-checks while streaming (invalid
-UTF-8 is reported with its byte offset, a NUL byte anywhere means a binary file). Lines are read
-as bytes and decoded one at a time: memory stays flat in corpus size, and CRLF files read the
-same as LF files.
+UTF-8 is reported with its line and byte offset, a NUL byte anywhere means a binary file). Files
+are read as bytes a block at a time (:data:`READ_BLOCK_BYTES`), decoded and split into lines by
+Python's C code: memory stays flat in corpus size, and CRLF files read the same as LF files.
 
 Memory stays flat in *line* length too: ``.txt`` corpora are read in pieces of about
 :data:`MAX_DOCUMENT_BYTES` (at most twice that), and a document (a line, or a block) longer than
