@@ -180,6 +180,7 @@ def _worker(shard: int) -> dict[int, dict[str, dict[str, Any]]]:
     """Take runs of chunks from this worker's queue until ``None``; the states, by corpus index."""
     counter, inbox = _JOB["counter"], _JOB["queues"][shard]
     corpora, tokenizers, settings = _JOB["corpora"], _JOB["tokenizers"], _JOB["settings"]
+
     def on_bytes(n: int) -> None:
         with counter.get_lock():
             counter.value += n
@@ -284,8 +285,9 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
         _JOB.update(corpora=corpora, tokenizers=tokenizers, settings=settings, counter=counter, queues=queues)
         merged = [_new_state(c, tokenizers, settings) for c in corpora]  # this process's runs go here
         mine = 0  # bytes this process measured itself
-        # HF tokenizers would warn in every forked worker that it turns its own thread pool off
-        # (one process per core is the parallelism here); say so up front, for the children only
+        # HF's thread pool off for the length of the pass, in this process and the forked ones
+        # (one process per core is the parallelism here; HF would also warn in every worker that
+        # it turns the pool off after a fork)
         try:
             with setenv("TOKENIZERS_PARALLELISM", "false"), \
                     ProcessPoolExecutor(max_workers=children, mp_context=ctx) as pool:
@@ -340,9 +342,7 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
                             tick()
 
                 try:
-                    # This process reads each corpus once and deals runs of chunks (a worker
-                    # reading the corpus itself, skipping the others' chunks, paid for reading
-                    # and decoding all of it: the whole corpus per worker for a 20 % split)
+                    # this process reads each corpus once and deals it (see the module docstring)
                     for ci, corpus in enumerate(corpora):
                         table = WordTable()  # for the runs this process keeps
                         run: list[DocumentColumns] = []

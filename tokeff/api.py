@@ -233,7 +233,9 @@ def describe_corpus(c: Corpus, progress: bool = False) -> dict[str, object]:
         from tqdm.auto import tqdm
 
         bar = tqdm(desc=f"reading {c.name}", unit="B", unit_scale=True, unit_divisor=1024, leave=False)
-    # the eval split's share of each batch of documents, counted at once (in_train)
+    # the eval split's share of each batch of documents, counted at once (in_train); only their
+    # ids and sizes wait for it, not the documents, as Corpus.documents's batches do (holding
+    # the documents made this pass 20 % slower)
     ids: list[str] = []
     sizes: list[int] = []
     lengths: list[int] = []

@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import CorpusError
 from .core import Corpus, Document
@@ -112,7 +113,7 @@ def read_line_pieces(path: Path, errors: str = DEFAULT_ERRORS, max_bytes: int | 
             # line-at-a-time reader would give it whole too
             end = buf.rfind(b"\n") + 1
             text = None
-            if end and b"\0" not in buf[:end]:
+            if end and buf.find(b"\0", 0, end) < 0:
                 try:
                     text = buf[:end].decode("utf-8", errors)
                 except UnicodeDecodeError:
@@ -133,7 +134,7 @@ def read_line_pieces(path: Path, errors: str = DEFAULT_ERRORS, max_bytes: int | 
             offset += end
 
 
-def _lines_one_by_one(f, path: Path, errors: str, max_bytes: int | None, offset: int, lineno: int,
+def _lines_one_by_one(f: BinaryIO, path: Path, errors: str, max_bytes: int | None, offset: int, lineno: int,
                       until: int) -> Iterator[tuple[int, int, str, bool]]:
     """:func:`read_line_pieces` a line at a time from byte ``offset`` (line ``lineno``) of the open
     file ``f`` until a line ends at or past byte ``until`` or the file does; returns the offset
