@@ -31,3 +31,33 @@ def test_a_built_package_holds_the_corpora_and_finds_them(tmp_path: Path) -> Non
                          check=True, capture_output=True, text=True).stdout.split()
     assert Path(out[0]) == lib / "tokeff" / "_corpora"
     assert int(out[1]) == len(list((REPO / "corpora" / "parallel").glob("*.txt")))
+
+
+def test_a_compiled_core_from_older_source_is_refused_with_a_warning() -> None:
+    import types
+
+    import pytest
+
+    from tokeff.bpe import native
+
+    stale = types.ModuleType("_core")  # as built before the interface changed: no ABI, or an older one
+    with pytest.warns(RuntimeWarning, match="pip install -e ."):
+        assert native.checked(stale) is None
+    stale.ABI = native.ABI - 1
+    with pytest.warns(RuntimeWarning):
+        assert native.checked(stale) is None
+    stale.ABI = native.ABI
+    assert native.checked(stale) is stale
+
+
+def test_the_built_core_is_the_one_this_source_expects() -> None:
+    import importlib
+
+    import pytest
+
+    try:
+        core = importlib.import_module("tokeff.bpe._core")
+    except ImportError:
+        pytest.skip("the C core is not built (pure-Python install)")
+    assert getattr(core, "ABI", None) == importlib.import_module("tokeff.bpe.native").ABI, \
+        "the C core is stale or the ABI numbers in _core.c and native.py differ: rebuild with pip install -e ."

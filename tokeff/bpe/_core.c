@@ -1101,4 +1101,16 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_core", "C merge loop for tokeff.bpe", -1, methods};
 
-PyMODINIT_FUNC PyInit__core(void) { return PyModule_Create(&module); }
+/* Bumped whenever a function is added or its arguments change, together with ABI in native.py:
+   an editable install whose core was built from older source is then refused with a warning
+   (and pure Python used) instead of failing mid-run on a function it lacks. */
+#define CORE_ABI 2
+
+PyMODINIT_FUNC PyInit__core(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddIntConstant(m, "ABI", CORE_ABI) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -12,7 +12,24 @@ it to ``None`` switches the fallback on for a running process too.
 from __future__ import annotations
 
 import os
+import warnings
 from types import ModuleType
+
+#: The interface version of the core this source expects (``CORE_ABI`` in ``_core.c``; both are
+#: bumped when a function is added or its arguments change).
+ABI = 2
+
+
+def checked(module: ModuleType | None) -> ModuleType | None:
+    """``module`` if it was built from this source (its ``ABI`` matches), else None, with a
+    warning that says how to rebuild: an editable install keeps the core it was first built with
+    (``git pull`` does not rebuild it), which would otherwise fail mid-run on a function it lacks."""
+    if module is None or getattr(module, "ABI", None) == ABI:
+        return module
+    warnings.warn("tokeff's compiled core was built from older source and is ignored (pure Python is used, "
+                  "which is slower); rebuild it with: pip install -e .", RuntimeWarning, stacklevel=2)
+    return None
+
 
 core: ModuleType | None = None
 if not os.environ.get("TOKEFF_PURE_PYTHON"):
@@ -20,3 +37,4 @@ if not os.environ.get("TOKEFF_PURE_PYTHON"):
         from tokeff.bpe import _core as core
     except ImportError:  # not built: pure Python it is
         core = None
+    core = checked(core)
