@@ -18,12 +18,14 @@ three measured together in one run against the sum of their bare encodes. tokeff
 ``tokeff analyze`` does (one process per core: the one that reads and deals the chunks measures
 the runs its forked workers have no room for).
 
-A second table splits the CPU of "all metrics" by who spends it, in one process and thread: what
-the metrics ask of the library (encoding the texts; encoding each distinct word on its own, which
-is what standalone fertility means, Rust et al. 2021; decoding the texts the round trip's C
-comparison of pieces and bytes cannot vouch for), and the rest, tokeff's own work, of which the
-finish (intervals and rows, once per measurement whatever the corpus size) is shown apart, and
-own work as a share of the library's.
+A second table splits the CPU of each of the three passes by who spends it, in one process and
+thread: what the metrics ask of the library (encoding the texts; encoding each distinct word on
+its own, which is what standalone fertility means, Rust et al. 2021; decoding the texts the round
+trip's C comparison of pieces and bytes cannot vouch for), and the rest, tokeff's own work, of
+which the finish (intervals and rows, once per measurement whatever the corpus size) is shown
+apart, and own work as a share of the library's. Its "x cheapest" beside the first table's (with
+the worker processes) shows what the processes themselves add: forking, shipping the workers'
+texts and states, merging.
 
 The text is NTREX-128, the first lines of every language, language after language as the
 parallel corpus reader yields them; each line is a document, or with ``--doc-lines k`` each run of
@@ -194,9 +196,9 @@ class Stopwatch:
         return timed_call
 
 
-def breakdown(tok, corpus: Corpus) -> tuple[float, dict[str, float]]:
-    """(CPU seconds of one "all metrics" measurement, exclusive CPU seconds of the library calls
-    in it by purpose): in this process, one thread, as each of tokeff's worker processes runs.
+def breakdown(tok, corpus: Corpus, settings: MetricSettings) -> tuple[float, dict[str, float]]:
+    """(CPU seconds of one measurement with ``settings``, exclusive CPU seconds of the library
+    calls in it by purpose): in this process, one thread, as each of tokeff's processes runs.
     The library's calls are the texts' encoding, each distinct word's encoding (standalone
     fertility, Rust et al. 2021) and the round trip's decoding of the texts that the C comparison
     of pieces and bytes cannot vouch for (the comparison itself is tokeff's own work). The
@@ -215,8 +217,7 @@ def breakdown(tok, corpus: Corpus) -> tuple[float, dict[str, float]]:
     tok.decode_batch = watch.wrap("roundtrip", tok.decode_batch)
     try:
         with hf_parallelism(False):
-            _, cpu = timed(lambda: measure([corpus], [tok], settings=MetricSettings(split="all"), workers=1,
-                                           progress=False))
+            _, cpu = timed(lambda: measure([corpus], [tok], settings=settings, workers=1, progress=False))
     finally:
         del tok.encode_batch, tok.decode_batch
         base.threads, words._encode_words, analysis._finish = saved
@@ -303,6 +304,7 @@ def main() -> None:
     # MB/s is wall-clock; the ratio is of CPU time (all threads of this process and its worker
     # processes), which other processes competing for the cores do not inflate.
     bare_times: dict[str, dict[str, tuple[float, float]]] = {}
+    with_workers: dict[tuple[str, str], float] = {}  # (library, pass) -> x cheapest, for the second table
     for name, batch, one_thread, tok in libs + [all_three]:
         runs = {"batch": bare_run(batch), "one thread": bare_run(one_thread)} if batch else {}
         runs.update({k: tokeff_run(tok if isinstance(tok, list) else [tok], v) for k, v in variants.items()})
@@ -320,27 +322,32 @@ def main() -> None:
         size = mb if batch else 3 * mb
         cells = [f"{size / best[k][0]:8.2f} {best[k][1] / ref['batch'][1]:6.2f}x {best[k][1] / cheapest:6.2f}x"
                  for k in variants]
+        with_workers.update({(name, k): best[k][1] / cheapest for k in variants})
         print(f"{name:26} {size / ref['batch'][0]:10.2f} {size / ref['one thread'][0]:13.2f}  "
               + "  ".join(f"{c:>46}" for c in cells), flush=True)
 
-    # Where the CPU of "all metrics" goes: the library's own calls (the texts, then what two of
-    # the metrics need by definition: every distinct word encoded alone, every text's round trip),
-    # and what is left, tokeff's own work (counting, words, accumulators, bootstrap), of which the
-    # finish (intervals and rows, once per measurement whatever the corpus size) is shown apart.
-    print("\nCPU seconds of 'all metrics' in one process and thread, by who spends them. 'library' is what the "
-          "metrics ask of the library (the texts, each distinct word alone, the round trips it must decode); "
-          "'own' is everything else, 'finish' the part of it spent once per measurement; "
-          "'x cheapest' is the total over the cheapest bare encode of the texts:")
-    print(f"{'library':26} {'cheapest':>8} {'encode':>8} {'+ words':>8} {'+ round trip':>12} {'= library':>9} "
-          f"{'own':>6} {'finish':>6} {'own / library':>13} {'x cheapest':>10}")
+    # Where the CPU goes: the library's own calls (the texts, then what two of the metrics need by
+    # definition: every distinct word encoded alone, every text's round trip), and what is left,
+    # tokeff's own work (counting, words, accumulators, bootstrap), of which the finish (intervals
+    # and rows, once per measurement whatever the corpus size) is shown apart. In one process
+    # and thread, so the last column against the first table's "x cheapest" is what the worker
+    # processes add (forking, shipping text and states, merging).
+    print("\nCPU seconds in one process and thread, by who spends them. 'library' is what the metrics ask of "
+          "the library (the texts, each distinct word alone, the round trips it must decode); 'own' is "
+          "everything else, 'finish' the part of it spent once per measurement; 'x cheapest' is the total over "
+          "the cheapest bare encode of the texts, and 'with workers' the same from the first table:")
+    print(f"{'library':26} {'pass':24} {'cheapest':>8} {'encode':>8} {'+ words':>8} {'+ round trip':>12} "
+          f"{'= library':>9} {'own':>6} {'finish':>6} {'own / library':>13} {'x cheapest':>10} {'with workers':>12}")
     for name, *_, tok in libs:
-        cpu, spent = min((breakdown(tok, corpus) for _ in range(args.repeat)), key=lambda r: r[0])
-        encode, words, roundtrip, finish = (spent.get(k, 0.0) for k in ("encode", "words", "roundtrip", "finish"))
-        library = encode + words + roundtrip
-        own = cpu - library
         cheapest = min(t[1] for t in bare_times[name].values())
-        print(f"{name:26} {cheapest:8.2f} {encode:8.2f} {words:8.2f} {roundtrip:12.2f} {library:9.2f} {own:6.2f} "
-              f"{finish:6.2f} {own / library:12.0%} {cpu / cheapest:9.2f}x", flush=True)
+        for variant, settings in variants.items():
+            cpu, spent = min((breakdown(tok, corpus, settings) for _ in range(args.repeat)), key=lambda r: r[0])
+            encode, words, roundtrip, finish = (spent.get(k, 0.0) for k in ("encode", "words", "roundtrip", "finish"))
+            library = encode + words + roundtrip
+            own = cpu - library
+            print(f"{name:26} {variant:24} {cheapest:8.2f} {encode:8.2f} {words:8.2f} {roundtrip:12.2f} "
+                  f"{library:9.2f} {own:6.2f} {finish:6.2f} {own / library:12.0%} {cpu / cheapest:9.2f}x "
+                  f"{with_workers[name, variant]:11.2f}x", flush=True)
     distinct = len(dict.fromkeys(w for d in docs for w in segment(d.text)[0]))
     print(f"({distinct:,} distinct words, encoded once each per tokenizer)")
     print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
