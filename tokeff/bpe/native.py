@@ -26,8 +26,9 @@ def checked(module: ModuleType | None) -> ModuleType | None:
     (``git pull`` does not rebuild it), which would otherwise fail mid-run on a function it lacks."""
     if module is None or getattr(module, "ABI", None) == ABI:
         return module
-    warnings.warn("tokeff's compiled core was built from older source and is ignored (pure Python is used, "
-                  "which is slower); rebuild it with: pip install -e .", RuntimeWarning, stacklevel=2)
+    warnings.warn("tokeff's compiled core was built from another version of its source and is ignored "
+                  "(pure Python is used, which is slower); rebuild it with: pip install -e .",
+                  RuntimeWarning, stacklevel=2)
     return None
 
 
