@@ -1,15 +1,23 @@
-"""An installed tokeff (not an editable one) carries the corpora it ships.
+"""What a build gives: the corpora an installed tokeff ships, and a compiled core that matches
+its source.
 
-``setup.py`` copies ``corpora/`` into the built package as ``tokeff/_corpora``; these tests run
-that build step into a temporary folder and use tokeff from there, as a wheel would install it.
+``setup.py`` copies ``corpora/`` into the built package as ``tokeff/_corpora``; the first test runs
+that build step into a temporary folder and uses tokeff from there, as a wheel would install it.
+A core built from another version of ``_core.c`` (an editable install not rebuilt) is refused.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
+
+import pytest
+
+from tokeff.bpe import native
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,12 +42,6 @@ def test_a_built_package_holds_the_corpora_and_finds_them(tmp_path: Path) -> Non
 
 
 def test_a_compiled_core_from_older_source_is_refused_with_a_warning() -> None:
-    import types
-
-    import pytest
-
-    from tokeff.bpe import native
-
     stale = types.ModuleType("_core")  # as built before the interface changed: no ABI, or an older one
     with pytest.warns(RuntimeWarning, match="pip install -e ."):
         assert native.checked(stale) is None
@@ -51,13 +53,9 @@ def test_a_compiled_core_from_older_source_is_refused_with_a_warning() -> None:
 
 
 def test_the_built_core_is_the_one_this_source_expects() -> None:
-    import importlib
-
-    import pytest
-
     try:
         core = importlib.import_module("tokeff.bpe._core")
     except ImportError:
         pytest.skip("the C core is not built (pure-Python install)")
-    assert getattr(core, "ABI", None) == importlib.import_module("tokeff.bpe.native").ABI, \
+    assert getattr(core, "ABI", None) == native.ABI, \
         "the C core is stale or the ABI numbers in _core.c and native.py differ: rebuild with pip install -e ."
