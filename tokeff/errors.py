@@ -7,6 +7,8 @@ keeps its traceback.
 
 from __future__ import annotations
 
+import sys
+
 
 class TokeffError(Exception):
     """A problem the user can fix: the message says what is wrong and what to do."""
@@ -25,3 +27,12 @@ class TokenizerUnavailable(TokenizerError):
 
     ``analyze`` skips such a tokenizer with a one-line note instead of stopping the run.
     """
+
+
+def missing_dependency(error: ModuleNotFoundError) -> int:
+    """Say in one line that this Python lacks a package tokeff needs, and how to get the one that
+    has them; the exit status (2). Usually tokeff was run with a Python outside its virtualenv."""
+    print(f"tokeff: error: the Python package {error.name!r} is missing in this Python ({sys.executable}); "
+          "set up tokeff's environment with `make setup` and run `.venv/bin/python -m tokeff ...` "
+          "(or `source .venv/bin/activate` first)", file=sys.stderr)
+    return 2

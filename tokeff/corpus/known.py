@@ -57,6 +57,7 @@ from typing import Any
 
 from ..errors import CorpusError
 from .core import Corpus, Document
+from .registry import SPECS, CorpusSpec
 from .sources import parallel_corpus, text_file_corpus
 
 MANIFEST_NAME = "known.json"
@@ -540,3 +541,17 @@ def _content_length(raw: str | None) -> int | None:
 
 def _one_line(x: object) -> str:
     return " ".join(str(x).split())
+
+
+SPECS.register(CorpusSpec(
+    "known", "known:NAME", "a public corpus downloaded once, checksum-verified, cached in `TOKEFF_CACHE` "
+    "(`python -m tokeff corpora` lists them; `corpora/KNOWN.md`)",
+    matches=lambda spec: spec.startswith("known:"),
+    load=lambda spec, o: [known_corpus(spec.removeprefix("known:"), languages=list(o.languages) if o.languages else None)],
+    order=20,
+))
+SPECS.register(CorpusSpec(
+    "hf", "hf:DATASET[@CONFIG][:SPLIT][:FIELD]", "a Hugging Face dataset, streamed (needs the `datasets` library)",
+    matches=lambda spec: spec.startswith("hf:"), load=lambda spec, o: [hf_corpus(spec, language=o.language)],
+    order=30,
+))

@@ -25,6 +25,7 @@ from typing import BinaryIO
 
 from ..errors import CorpusError
 from .core import Corpus, Document
+from .registry import SPECS, CorpusSpec, ReadOptions
 
 #: How to treat bytes that are not UTF-8: "strict" stops with the byte offset, "replace" uses U+FFFD.
 DEFAULT_ERRORS = "strict"
@@ -296,3 +297,42 @@ def parallel_corpus(path: str | Path, *, reference_language: str | None = None, 
 
     return Corpus(name=name or root.name, open=documents, parallel=True, reference_language=ref,
                   description=f"parallel corpus, {len(files)} languages x {counts[ref]} aligned lines")
+
+
+def _jsonl_path(spec: str) -> tuple[str, str] | None:
+    """(path, field) of a ``PATH.jsonl[:FIELD]`` spec, else None."""
+    path, _, field = spec.partition(".jsonl:")
+    if field:
+        return path + ".jsonl", field
+    return (spec, "text") if spec.endswith(".jsonl") else None
+
+
+def _load_path(spec: str, options: ReadOptions) -> list[Corpus]:
+    p = Path(spec)
+    if p.is_dir():
+        return [folder_corpus(p, lines=options.lines, language=options.language, errors=options.errors)]
+    return [text_file_corpus(p, lines=options.lines, language=options.language, errors=options.errors)]
+
+
+SPECS.register(CorpusSpec(
+    "parallel", "parallel:DIR", "`<lang>.txt` files aligned line by line (NTREX-128 layout); CRLF is handled",
+    matches=lambda spec: spec.startswith("parallel:"),
+    load=lambda spec, o: [parallel_corpus(spec.removeprefix("parallel:"), errors=o.errors,
+                                          languages=list(o.languages) if o.languages else None)],
+    order=10,
+))
+SPECS.register(CorpusSpec(
+    "jsonl", "PATH.jsonl[:FIELD]", "JSON lines, text in `FIELD` (default `text`)",
+    matches=lambda spec: _jsonl_path(spec) is not None,
+    load=lambda spec, o: [jsonl_corpus(_jsonl_path(spec)[0], field=_jsonl_path(spec)[1], language=o.language,
+                                       errors=o.errors)],
+    order=50,
+))
+SPECS.register(CorpusSpec(
+    "folder", "DIR", "every `.txt` file below a folder",
+    matches=lambda spec: Path(spec).is_dir(), load=_load_path, order=60,
+))
+SPECS.register(CorpusSpec(
+    "text", "PATH.txt", "one document per blank-line-separated block (`--lines`: per line)",
+    matches=lambda spec: Path(spec).exists() or spec.endswith(".txt"), load=_load_path, order=70,
+))
