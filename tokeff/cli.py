@@ -24,6 +24,9 @@ corpus specs:
   PATH.txt               one document per blank-line-separated block (--lines: per line)
   DIR                    every .txt file below a folder
   PATH.jsonl[:FIELD]     JSON lines, the text in FIELD (default: text)
+  shards:GLOB[:FIELD[:ID_FIELD]]
+                         many .jsonl, .jsonl.gz, .parquet or .txt shards as one corpus; ids from
+                         ID_FIELD (default: id) else the text's hash (prefix optional with a wildcard)
   parallel:DIR           <lang>.txt files aligned line by line (e.g. NTREX-128)
   known:NAME             a public corpus fetched once, checksum-verified, then cached
                          (python -m tokeff corpora lists them)

@@ -7,6 +7,9 @@ Spec strings (the CLI's ``--corpus`` and :func:`load_corpus`):
 ``PATH.txt``                   one document per blank-line-separated block (per line with ``lines=True``)
 ``DIR``                        every ``*.txt`` file below a folder
 ``PATH.jsonl[:FIELD]``         JSON lines, text in ``FIELD`` (default ``text``)
+``shards:GLOB[:FIELD[:ID]]``   many ``.jsonl``, ``.jsonl.gz``, ``.parquet`` or ``.txt`` shards, one unit of work
+                               each, ids from ``ID`` (default ``id``) else the text's hash; the prefix
+                               is optional when ``GLOB`` has a wildcard (:mod:`tokeff.corpus.shards`)
 ``parallel:DIR``               ``<lang>.txt`` files aligned line by line (NTREX-128 layout)
 ``known:NAME``                 a public corpus downloaded once with a verified checksum, then cached
 ``hf:DATASET[:SPLIT][:FIELD]``  a Hugging Face dataset, when the ``datasets`` package is installed
@@ -19,14 +22,16 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..errors import CorpusError
-from .core import Corpus, Document, split_of
+from .core import Corpus, Document, Shard, split_of
 from .default import default_corpora
+from .shards import is_shards_spec, parse_shards_spec, sharded_corpus
 from .sources import folder_corpus, jsonl_corpus, parallel_corpus, text_file_corpus
 
-__all__ = ["Corpus", "Document", "split_of", "load_corpus", "load_corpora", "parallel_corpus",
-           "text_file_corpus", "folder_corpus", "jsonl_corpus", "default_corpora", "train_texts"]
+__all__ = ["Corpus", "Document", "Shard", "split_of", "load_corpus", "load_corpora", "parallel_corpus",
+           "text_file_corpus", "folder_corpus", "jsonl_corpus", "sharded_corpus", "default_corpora", "train_texts"]
 
-SPEC_HELP = "default, PATH.txt, DIR, PATH.jsonl[:FIELD], parallel:DIR, known:NAME, hf:DATASET"
+SPEC_HELP = ("default, PATH.txt, DIR, PATH.jsonl[:FIELD], shards:GLOB[:FIELD[:ID_FIELD]], parallel:DIR, "
+             "known:NAME, hf:DATASET")
 
 
 def load_corpus(spec: str, *, lines: bool = False, language: str = "und", errors: str = "strict",
@@ -49,6 +54,10 @@ def load_corpus(spec: str, *, lines: bool = False, language: str = "und", errors
         from .known import hf_corpus
 
         return [hf_corpus(spec, language=language)]
+    if is_shards_spec(spec):
+        pattern, field, id_field = parse_shards_spec(spec)
+        return [sharded_corpus(pattern, field=field, id_field=id_field, language=language, lines=lines,
+                               errors=errors)]
     path, _, field = spec.partition(".jsonl:")
     if field or spec.endswith(".jsonl"):
         path = path + ".jsonl" if field else spec
