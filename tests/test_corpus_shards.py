@@ -329,3 +329,22 @@ def test_missing_pyarrow_is_one_line_naming_the_extra(tmp_path: Path, monkeypatc
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     with pytest.raises(CorpusError, match=r"a.parquet: reading Parquet shards needs pyarrow: pip install tokeff\[parquet\]"):
         load_corpus(f"{tmp_path}/*.parquet")
+
+
+def test_every_file_corpus_pickles_and_a_folder_is_a_shard_per_file(tmp_path: Path) -> None:
+    (tmp_path / "books" / "b").mkdir(parents=True)
+    (tmp_path / "books" / "a.txt").write_text("one\n\ntwo\n", encoding="utf-8")
+    (tmp_path / "books" / "b" / "c.txt").write_text("three\n", encoding="utf-8")
+    (tmp_path / "docs.jsonl").write_text('{"text": "four"}\n', encoding="utf-8")
+    (tmp_path / "par").mkdir()
+    (tmp_path / "par" / "eng.txt").write_text("yes\nno\n", encoding="utf-8")
+    (tmp_path / "par" / "deu.txt").write_text("ja\nnein\n", encoding="utf-8")
+    (folder,) = load_corpus(str(tmp_path / "books"))
+    assert [(s.name, [d.doc_id for d in s.open()]) for s in folder.shards()] == [
+        ("a.txt", ["a.txt:1", "a.txt:3"]), ("b/c.txt", ["b/c.txt:1"])]
+    for spec in (str(tmp_path / "books"), str(tmp_path / "books" / "a.txt"), f"{tmp_path}/docs.jsonl",
+                 f"parallel:{tmp_path}/par"):
+        (corpus,) = load_corpus(spec)
+        copy = pickle.loads(pickle.dumps(corpus))
+        assert list(copy) == list(corpus) and len(list(corpus)) >= 1
+        assert [d for s in pickle.loads(pickle.dumps(corpus.shards())) for d in s.open()] == list(corpus)
