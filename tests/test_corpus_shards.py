@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import pickle
 import sys
@@ -18,13 +19,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tokeff.adapters.simple import BytesTokenizer
 from tokeff.analysis import (TOKEN_LENGTH_COLUMNS, MetricSettings, _finish, _merge, _run_shard, measure,
                              sort_tables, with_baseline)
 from tokeff.corpus import load_corpus, sharded_corpus, split_of
 from tokeff.corpus.core import Corpus, Document
-from tokeff.corpus.shards import content_id, parse_shards_spec
+from tokeff.corpus.shards import _lines, content_id, parse_shards_spec
 from tokeff.errors import CorpusError
 from tokeff.results import tidy
 
@@ -130,12 +133,27 @@ def test_ids_come_from_the_record_else_from_the_text(tmp_path: Path) -> None:
     assert [d.doc_id for d in by_text] == [content_id(t) for t in ("to be", "or not", "or not", "to be")]
 
 
-def test_parquet_integer_ids_and_languages(tmp_path: Path) -> None:
+def test_parquet_integer_ids_languages_and_dictionary_text(tmp_path: Path) -> None:
     pq.write_table(pa.table({"content": ["hej", None, "hallo"], "id": [7, 8, None],
                              "language": ["dan", "dan", None]}), tmp_path / "x.parquet")
     (c,) = load_corpus(f"{tmp_path}/x.parquet:content", language="xx")
     assert [(d.text, d.doc_id, d.language) for d in c] == [("hej", "7", "dan"), ("hallo", content_id("hallo"), "xx")]
     assert c.name == "x"
+    # a text column stored dictionary-encoded (as pandas writes a categorical) reads the same
+    pq.write_table(pa.table({"text": pa.array(["hej", "hallo", "hej"]).dictionary_encode()}), tmp_path / "d.parquet")
+    assert [d.text for d in sharded_corpus(tmp_path / "d.parquet")] == ["hej", "hallo", "hej"]
+
+
+@given(st.lists(st.text(st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)), max_size=12),
+                max_size=20),
+       st.integers(1, 9), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_json_lines_are_read_the_same_in_blocks_of_any_size(lines, block: int, ending: str, last: bool) -> None:
+    data = ending.join(lines) + (ending if last else "")
+    expected = data.split("\n")
+    if expected[-1] == "":
+        expected.pop()
+    got = list(_lines(io.BytesIO(data.encode("utf-8")), "x", "strict", block_bytes=block))
+    assert got == [(i + 1, line.removesuffix("\r")) for i, line in enumerate(expected)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -306,7 +306,7 @@ class ShardReader:
             raise CorpusError(f"{self.path}: no column {self.field!r} (columns: {', '.join(schema.names)}); "
                               "name the text column as shards:GLOB:FIELD")
         text_type = schema.field(self.field).type
-        if not (pa.types.is_string(text_type) or pa.types.is_large_string(text_type)):
+        if not _is_text(pa, text_type):
             raise CorpusError(f"{self.path}: column {self.field!r} holds {text_type}, not text; "
                               "name the text column as shards:GLOB:FIELD")
         id_col = self.id_field if self.id_field and self.id_field in schema.names else None
@@ -338,6 +338,8 @@ class ShardReader:
             pass
         import pyarrow as pa
 
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
         raw = column.cast(pa.large_binary(), safe=False).to_pylist()
         out: list[str | None] = []
         for i, b in enumerate(raw):
@@ -350,6 +352,14 @@ class ShardReader:
                 raise CorpusError(f"{self.path}: invalid UTF-8 in column {self.field!r}, row group {group}, "
                                   f"row {start + i} (byte {e.start}); fix the shard or pass --errors replace") from None
         return out
+
+
+def _is_text(pa: Any, t: Any) -> bool:
+    """Whether an Arrow type holds strings (plain, large, view, or dictionary-encoded)."""
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    view = getattr(pa.types, "is_string_view", None)  # pyarrow >= 16
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or (view is not None and view(t))
 
 
 def _pyarrow(path: str) -> tuple[Any, Any]:
@@ -367,20 +377,22 @@ def _lines(f: BinaryIO, path: str, errors: str, block_bytes: int = READ_BLOCK_BY
     LF). Read and decoded a block at a time, forward only (a gzip stream cannot seek back
     cheaply); a line longer than a block is carried into the next. Invalid UTF-8 is reported
     with its line and byte offset (in the decompressed stream)."""
-    carry = b""
-    lineno, offset = 1, 0  # offset: of carry's first byte
+    pending: list[bytes] = []  # the blocks of a line that has not ended yet
+    lineno, offset = 1, 0  # offset: of pending's first byte
     while True:
         block = f.read(block_bytes)
-        buf = carry + block if carry else block
-        if not block:
-            end = len(buf)  # the last line, without "\n"
+        if block:
+            cut = block.rfind(b"\n") + 1
+            pending.append(block)
+            if not cut:
+                continue  # joined once its line ends, not block after block
+            buf = b"".join(pending) if len(pending) > 1 else block
+            end = len(buf) - len(block) + cut
         else:
-            end = buf.rfind(b"\n") + 1
+            buf = b"".join(pending)
+            end = len(buf)  # the last line, without "\n"
             if not end:
-                carry = buf
-                continue
-        if not end:
-            return
+                return
         try:
             text = buf[:end].decode("utf-8", errors)
         except UnicodeDecodeError as e:
@@ -395,7 +407,7 @@ def _lines(f: BinaryIO, path: str, errors: str, block_bytes: int = READ_BLOCK_BY
             lineno += 1
         if not block:
             return
-        carry, offset = buf[end:], offset + end
+        pending, offset = ([buf[end:]] if end < len(buf) else []), offset + end
 
 
 def _one_line(x: object) -> str:
