@@ -11,13 +11,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from ..errors import CorpusError
-from .core import Corpus, Document, split_of
+from .core import Corpus, Document, Shard, split_of
 from .default import default_corpora
 from .registry import SPECS, ReadOptions, spec_summary, specs
+from .shards import sharded_corpus
 from .sources import folder_corpus, jsonl_corpus, parallel_corpus, text_file_corpus
 
-__all__ = ["Corpus", "Document", "split_of", "load_corpus", "load_corpora", "parallel_corpus",
-           "text_file_corpus", "folder_corpus", "jsonl_corpus", "default_corpora", "train_texts",
+__all__ = ["Corpus", "Document", "Shard", "split_of", "load_corpus", "load_corpora", "parallel_corpus",
+           "text_file_corpus", "folder_corpus", "jsonl_corpus", "sharded_corpus", "default_corpora", "train_texts",
            "ReadOptions", "SPECS", "specs"]
 
 
