@@ -197,7 +197,7 @@ def _run(args: argparse.Namespace) -> int:
                                   progress=not args.no_progress, **read)
         print(f"wrote {path}")
     elif args.command == "report":
-        from .report import build_report
+        from .reporting import build_report
 
         folder = Path(args.results)
         if not (folder / "metrics.csv").exists():

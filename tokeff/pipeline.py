@@ -423,7 +423,7 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
         rec.wall_seconds = round(time.time() - started, 3)
         save(result, folder)
         if settings.report:
-            from .report import build_report
+            from .reporting import build_report
 
             build_report(folder)
     return result

@@ -49,6 +49,10 @@ class Registry(Generic[T]):
         self._entries[entry.name] = entry
         return entry
 
+    def unregister(self, name: str) -> None:
+        """Remove the entry called ``name`` (a plugin or a test that registered one for a while)."""
+        self._entries.pop(name, None)
+
     def _load(self) -> None:
         if self._discover is None:
             return
