@@ -27,6 +27,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tokeff.lm import LOSS_FN, GPT, PRESETS, TrainConfig, resolve_device, train_lm  # noqa: E402
+from tokeff.lm.throughput import peak_flops  # noqa: E402  (the peak the run records its MFU against)
 from tokeff.lm.train import fused_adamw  # noqa: E402  (the same optimizer settings)
 
 
@@ -41,20 +42,6 @@ class RandomTokenizer:
         return [
             np.random.default_rng(len(t)).integers(0, self.vocab_size, max(1, len(t) // 4)).tolist() for t in texts
         ]
-
-
-def peak_flops(device: torch.device, n: int = 2048, repeats: int = 5) -> float:
-    """Best fp32 matmul FLOP/s over ``repeats`` timings of ``n x n @ n x n``."""
-    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
-    torch.mm(a, b)  # warm up
-    best = float("inf")
-    for _ in range(repeats):
-        t = time.perf_counter()
-        torch.mm(a, b)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - t)
-    return 2 * n**3 / best
 
 
 def bare_loop(model: str, vocab: int, steps: int, tc: TrainConfig, device: torch.device) -> float:
@@ -95,7 +82,7 @@ def main() -> None:
     print(f"device {device}, {torch.get_num_threads()} threads, torch {torch.__version__}")
     print(f"model {args.model} {cfg}, vocab {args.vocab}, {tc.batch_size * cfg.context} tokens/step, {args.steps} steps")
 
-    peak = max(peak_flops(device) for _ in range(3))
+    peak = peak_flops(device.type)
     bare, ours, ours_compiled = [], [], []
     for r in range(args.repeats):
         bare.append(bare_loop(args.model, args.vocab, args.steps, tc, device))

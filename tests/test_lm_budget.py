@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 import tokeff.lm.evaluate as evaluate_module
 import tokeff.lm.train as train_module
@@ -76,7 +77,11 @@ def test_equal_flops_runs_and_one_loss_object(tmp_path) -> None:
         hook.remove()
     a, b = results
     assert a.loss_function == b.loss_function == LOSS_NAME
-    assert train_module.LOSS_FN is evaluate_module.LOSS_FN is LOSS_FN  # training and scoring share it
+    assert train_module.LOSS_FN is LOSS_FN  # training goes through the one loss object
+    # scoring is the same cross-entropy, kept per target so each document's nats add up separately
+    logits, targets = torch.randn(6, 5), torch.tensor([0, 4, -1, 2, 2, 1])
+    per_target = evaluate_module.LOSS_PER_TARGET(logits, targets)
+    assert per_target[2] == 0 and torch.allclose(per_target.sum(), LOSS_FN(logits, targets))
     assert abs(a.train_flops / b.train_flops - 1) < 0.01
     assert abs(a.train_flops / 2.1e9 - 1) < 0.01
     assert a.train_tokens_seen > b.train_tokens_seen  # the big vocabulary's output layer costs

@@ -315,7 +315,7 @@ def test_ctrl_c_during_training_keeps_metrics_and_resumes_to_the_same_result(tmp
 
     proc = tokeff(*args, "--out", str(cut), env=_fresh_cache(tmp_path, "c2"))  # the same command again
     assert proc.returncode == 0, proc.stderr
-    assert "bytes: resuming from the checkpoint" in proc.stderr
+    assert "bytes (seed 0): resuming from the checkpoint" in proc.stderr
     assert _metric(cut, "bits_per_byte")["bytes"] == _metric(whole, "bits_per_byte")["bytes"]
     assert json.loads((cut / "run.json").read_text())["training"]["runs"][0]["steps"] == 6
 

@@ -73,6 +73,19 @@ def _train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-size", default="tiny", metavar="PRESET",
                    help=f"model preset: {', '.join(PRESETS)} (default tiny)")
     p.add_argument("--device", default="auto", help="auto (CUDA or MPS when present, else CPU), cpu, cuda, mps")
+    p.add_argument("--seeds", metavar="N|S,S,...", type=_seeds,
+                   help="training seeds (model initialisation and data order): a count (3: seeds 0, 1, 2) or a list; "
+                        "rankings need at least 2 (default: --seed alone)")
+
+
+def _seeds(text: str) -> int | list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of seeds (3) or seeds separated by commas (0,1,2)") from None
+    if not values:
+        raise argparse.ArgumentTypeError("give a number of seeds or a list")
+    return values[0] if len(values) == 1 and "," not in text else values
 
 
 def _engine_options(p: argparse.ArgumentParser) -> None:
@@ -161,7 +174,8 @@ def _options(args: argparse.Namespace) -> dict:
     for arg, key in (("lines", "lines"), ("errors", "errors"), ("seed", "seed"), ("bootstrap", "bootstrap"),
                      ("baseline", "baseline"), ("reference", "reference_language"), ("metrics", "metrics"),
                      ("engine", "engine"), ("workers", "workers"), ("scheduler", "scheduler"),
-                     ("train", "train"), ("budget", "budget"), ("model_size", "model"), ("device", "device")):
+                     ("train", "train"), ("budget", "budget"), ("model_size", "model"), ("device", "device"),
+                     ("seeds", "seeds")):
         if getattr(args, arg, None) is not None:
             opts[key] = getattr(args, arg)
     if getattr(args, "languages", None):

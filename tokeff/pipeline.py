@@ -309,6 +309,9 @@ class Run:
         record: what ``run.json`` holds (settings, versions, corpora, tokenizers, timings...).
         curves: learning curves when a model was trained, else None.
         cost: the cost model at 125M / 1.3B / 7B when a model was trained, else None.
+        lm_runs: one row per (tokenizer, seed) training run, with whether it trained.
+        lm_comparisons: every pair of trained tokenizers, with the paired interval of their
+            difference in bits per byte, the seed spread, and the verdict.
         folder: the results folder, when one was written.
     """
 
@@ -317,6 +320,8 @@ class Run:
     record: RunRecord
     curves: pd.DataFrame | None = None
     cost: pd.DataFrame | None = None
+    lm_runs: pd.DataFrame | None = None
+    lm_comparisons: pd.DataFrame | None = None
     folder: Path | None = None
 
     def to_frame(self) -> pd.DataFrame:
@@ -417,6 +422,7 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
         trained = train(loaded, rec.corpora, settings, cache, folder=folder, note=note)
         result.metrics = pd.concat([result.metrics, trained.rows], ignore_index=True) if len(trained.rows) else result.metrics
         result.curves, result.cost = trained.curves, trained.cost
+        result.lm_runs, result.lm_comparisons = trained.runs, trained.comparisons
         rec.training = trained.record
         rec.timings["train_seconds"] = round(time.time() - t0, 3)
     if folder is not None:

@@ -47,6 +47,8 @@ class TrainSettings:
         device: ``auto`` (CUDA or MPS when present, else the CPU), ``cpu``, ``cuda``, ``mps``.
         seeds: model initialisation and data order; one run per seed.
         eval_bytes: evaluation text per corpus, in UTF-8 bytes (the same text for every tokenizer).
+        amp: ``"bf16"``: bf16 autocast on CUDA (ignored on other devices).
+        compile: run the model through ``torch.compile``.
     """
 
     budget: str | None = None
@@ -54,6 +56,8 @@ class TrainSettings:
     device: str = "auto"
     seeds: tuple[int, ...] = (0,)
     eval_bytes: int = 4_000
+    amp: str | None = None
+    compile: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,8 @@ class Settings:
         top = {k: options[k] for k in ("engine", "workers", "scheduler", "cache", "refresh", "report", "progress")
                if k in options}
         training = s.training
-        train_keys = {k: options[k] for k in ("budget", "model", "device", "seeds", "eval_bytes") if k in options}
+        train_keys = {k: options[k] for k in ("budget", "model", "device", "seeds", "eval_bytes", "amp", "compile")
+                      if k in options}
         if "seed" in options and "seeds" not in options:
             train_keys["seeds"] = (options["seed"],)
         if "seeds" in train_keys:
@@ -140,6 +145,7 @@ KEYWORDS: dict[str, str] = {
     "engine": "engine", "workers": "workers", "scheduler": "scheduler",
     "train": "training (True: train the shared LM)", "budget": "training.budget", "model": "training.model",
     "device": "training.device", "seeds": "training.seeds (a count or a list)", "eval_bytes": "training.eval_bytes",
+    "amp": "training.amp (bf16 on CUDA)", "compile": "training.compile",
     "cache": "cache", "refresh": "refresh", "report": "report", "progress": "progress",
 }
 

@@ -1,10 +1,23 @@
 """The training stage: the shared small LM trained under every tokenizer of a run, on the same text.
 
 Every tokenizer gets the same training text (the corpora's train split), the same evaluation
-text (a fixed slice of their eval split, the same bytes for every tokenizer), the same model
-shape, loss, optimizer, schedule, seed and budget: only the tokenizer changes. The numbers land
-in the same tidy table as the compression metrics, with the learning curves in ``curves.csv``
-and the cost model in ``cost.csv``.
+documents (a fixed slice of their eval split, the same bytes for every tokenizer), the same model
+shape, loss, optimizer, schedule, seeds and budget: only the tokenizer changes. Each seed is one
+run (model initialisation and data order). What comes out:
+
+* metric rows for ``metrics.csv``: per tokenizer, bits per byte averaged over seeds with its
+  bootstrap interval over evaluation documents, the seed spread, perplexities beside it, the
+  unigram baseline and the compute spent (:mod:`tokeff.metrics.training`);
+* ``lm_runs.csv``: one row per (tokenizer, seed), with whether that run trained
+  (:func:`tokeff.lm.compare.judge_run`) and its FLOP/s and MFU;
+* ``lm_comparisons.csv``: every pair of trained tokenizers, with the paired interval of their
+  difference, the seed spread, and the verdict of :func:`tokeff.lm.compare.compare`;
+* ``curves.csv`` (per tokenizer, seed and step) and ``cost.csv`` (the cost model).
+
+A tokenizer whose equal-compute budget (``flops=...``) buys fewer than
+:attr:`~tokeff.lm.compare.Criterion.min_steps` steps is not trained: it is listed with the budget
+it would need. One that trains but does not meet the
+criterion is listed as untrained, with its numbers, and never ranked.
 """
 
 from __future__ import annotations
@@ -13,51 +26,68 @@ import json
 import math
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from itertools import combinations
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from . import results
-from .corpus import Corpus, train_texts
+from .corpus import Corpus, Document, train_texts
 from .errors import TokeffError
 from .record import CorpusRecord, TrainingRecord
 from .settings import Settings, TrainSettings
 
 if TYPE_CHECKING:
+    from .adapters.base import Tokenizer
     from .cache import ResultsCache
+    from .lm.compare import Criterion
     from .pipeline import Loaded
 
 #: Tokenizers with more ids than this get no LM: the embedding would dwarf the model
 #: (``chars`` has all of Unicode, 1,114,112 ids).
 MAX_LM_VOCAB = 262_144
 
+RUNS_FILE = "lm_runs.csv"
+COMPARISONS_FILE = "lm_comparisons.csv"
+
 
 @dataclass
 class Training:
-    """What the training stage produced: LM rows for the metrics table, the learning curves, the
-    cost model, and the record of how (``run.json``'s ``training``)."""
+    """What the training stage produced (see the module docstring)."""
 
     rows: pd.DataFrame
     curves: pd.DataFrame | None
     cost: pd.DataFrame | None
+    runs: pd.DataFrame | None
+    comparisons: pd.DataFrame | None
     record: TrainingRecord
+    #: per tokenizer, the losses on the evaluation documents averaged over seeds (for experiments
+    #: that compare further, such as the study's Spearman rho)
+    losses: dict[str, Any] | None = None
 
 
-def lm_eval_texts(corpora: Sequence[Corpus], eval_bytes: Sequence[int] | None = None,
-                  per_corpus: int = TrainSettings.eval_bytes) -> list[str]:
-    """The LM's evaluation texts: from each corpus, every k-th eval document, k chosen so about
+def lm_eval_documents(corpora: Sequence[Corpus], eval_bytes: Sequence[int] | None = None,
+                      per_corpus: int = TrainSettings.eval_bytes) -> list[Document]:
+    """The LM's evaluation documents: from each corpus, every k-th eval document, k chosen so about
     ``per_corpus`` bytes are taken. A stride rather than a prefix, so that a corpus stored
     language by language (a parallel corpus) is scored in all its languages, not only the first
     one. ``eval_bytes``: each corpus's eval-split size in UTF-8 bytes when the caller has it (else
     it is counted). The training texts are the whole train split (``train_texts``)."""
-    evals: list[str] = []
+    evals: list[Document] = []
     for i, c in enumerate(corpora):
         size = eval_bytes[i] if eval_bytes is not None else sum(len(t.encode("utf-8")) for t in c.texts("eval"))
         stride = max(1, math.ceil(size / per_corpus))
-        evals += [t for k, t in enumerate(c.texts("eval")) if k % stride == 0]
+        evals += [d for k, d in enumerate(c.documents("eval")) if k % stride == 0]
     return evals
+
+
+def lm_eval_texts(corpora: Sequence[Corpus], eval_bytes: Sequence[int] | None = None,
+                  per_corpus: int = TrainSettings.eval_bytes) -> list[str]:
+    """The texts of :func:`lm_eval_documents`."""
+    return [d.text for d in lm_eval_documents(corpora, eval_bytes, per_corpus)]
 
 
 def check_training_settings(training: TrainSettings) -> None:
@@ -75,122 +105,280 @@ def check_training_settings(training: TrainSettings) -> None:
         model_config(training.model)
     except ValueError as e:
         raise TokeffError(f"--model-size {training.model}: {e}") from None
+    if not training.seeds:
+        raise TokeffError("--seeds: give at least one seed")
 
 
 def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name)[:80]
 
 
-#: LM numbers that are timings: recorded in run.json, kept out of metrics.csv so that the same
-#: command gives the same metrics.csv byte for byte.
-TIMING_METRICS = ("achieved_flops_per_second",)
+#: The tables one (tokenizer, seed) run is cached as.
+_RUN_PARTS = ("run", "curve", "docs")
+
+
+@dataclass
+class _Plan:
+    """One tokenizer's place in the training stage: its compute per token and the steps it gets."""
+
+    tokenizer: "Tokenizer"
+    flops_per_token: float
+    tokens_per_step: int
+    steps: int | None  # None when the budget's steps depend on the text (bytes=...)
+    equal_compute: bool  # the budget holds FLOPs equal, so a large vocabulary buys fewer steps
+
+
+def _plan(tok: "Tokenizer", training: TrainSettings, budget: str) -> _Plan:
+    from .lm.budget import Budget
+    from .lm.model import model_config
+    from .lm.train import TrainConfig
+
+    cfg = model_config(training.model)
+    tps = TrainConfig().batch_size * cfg.context
+    fpt = cfg.flops_per_token(tok.vocab_size + 1)  # the separator id
+    b = Budget.parse(budget)
+    steps = None if b.kind == "bytes" else b.steps(tokens_per_step=tps, flops_per_token=fpt, bytes_per_token=1.0)
+    return _Plan(tok, fpt, tps, steps, b.kind == "flops")
 
 
 def train(loaded: "Loaded", described: Sequence[CorpusRecord], settings: Settings,
           cache: "ResultsCache | None" = None, *, folder: Path | None = None,
-          note: Callable[[str], None] = print) -> Training:
-    """Train one LM per tokenizer (see the module docstring).
+          note: Callable[[str], None] = print, criterion: "Criterion | None" = None) -> Training:
+    """Train one LM per tokenizer and seed, and judge the runs (see the module docstring).
 
-    Writes ``curves.csv``/``cost.csv`` after every tokenizer, so an interrupted run keeps what
-    finished, and checkpoints let a rerun resume the one in flight. With a results ``cache``
-    (keyed by the corpora's content, the tokenizer and every training setting) a tokenizer
-    already trained under the same settings is not trained again; its checkpoint folder is
-    removed once its results are stored (the optimizer state of a 200k vocabulary is hundreds of
-    megabytes). ``settings.refresh`` trains again and replaces what is cached."""
+    Writes ``curves.csv``, ``cost.csv`` and ``lm_runs.csv`` after every run, so an interrupted
+    run keeps what finished, and checkpoints let a rerun resume the one in flight. With a results
+    ``cache`` (keyed by the corpora's content, the tokenizer, the seed and every other training
+    setting) a run already made under the same settings is not made again; its checkpoint folder
+    is removed once its results are stored (the optimizer state of a large vocabulary is hundreds
+    of megabytes). ``settings.refresh`` trains again and replaces what is cached."""
     from .lm import DEFAULT_BUDGET
+    from .lm.compare import Criterion
+    from .lm.throughput import peak_flops
     from .lm.train import resolve_device
 
+    criterion = criterion or Criterion()
     training = settings.training or TrainSettings()
     corpora: list[Corpus] = loaded.corpora
-    evals = lm_eval_texts(corpora, [d.bytes for d in described], training.eval_bytes)
-    train_set: list[str] | None = None  # read at the first run that is not cached (if all are: never)
+    evals = lm_eval_documents(corpora, [d.bytes for d in described], training.eval_bytes)
+    eval_texts = [d.text for d in evals]
+    train_set = _Lazy(lambda: list(train_texts(corpora)))  # read at the first run not cached (if all are: never)
     corpus_name = "+".join(c.name for c in corpora)
     budget = str(training.budget or DEFAULT_BUDGET)
-    seed = training.seeds[0]
+    device = resolve_device(training.device)
+    record = TrainingRecord(corpus=corpus_name, budget=budget, model=training.model, seeds=list(training.seeds),
+                            eval_texts=len(evals), eval_bytes=sum(len(t.encode("utf-8")) for t in eval_texts))
+    record.peak_flops_per_second = peak_flops(device.type, "bfloat16" if training.amp == "bf16" and device.type == "cuda"
+                                              else "float32")
+    runs: list[dict[str, Any]] = []
     curves: list[pd.DataFrame] = []
-    costs: list[pd.DataFrame] = []
-    lm_rows: list[pd.DataFrame] = []
-    record = TrainingRecord(corpus=corpus_name, budget=budget, model=training.model, seeds=[seed],
-                            eval_texts=len(evals), eval_bytes=sum(len(t.encode("utf-8")) for t in evals))
-    # the key: every training setting, with the device as it resolves here ("auto" is not a device)
-    keyed = replace(training, budget=budget, seeds=(seed,), device=resolve_device(training.device).type)
+    docs: dict[tuple[str, int], np.ndarray] = {}
+    plans: list[_Plan] = []
     for tok in loaded.tokenizers:
         if tok.vocab_size > MAX_LM_VOCAB:
             note(f"no LM for {tok.name}: {tok.vocab_size:,} ids is too many for an embedding table")
             record.skipped.append({"tokenizer": tok.name, "reason": f"vocabulary of {tok.vocab_size} ids"})
             continue
-        entry = None
-        if cache is not None:
-            entry = cache.cached("train", _RUN_PARTS, corpus=corpus_name, corpora_content=[d.fingerprint for d in described],
-                                 tokenizer=tok.name, tokenizer_content=tok.fingerprint(), settings=keyed)
-        stored = None if settings.refresh or entry is None else entry.get()
-        if stored is None:
-            ckpt = folder / "checkpoints" / _slug(tok.name) if folder is not None else None
-            if train_set is None:
-                train_set = list(train_texts(corpora))
-            stored = _train_one(tok, train_set, evals, corpus_name, ckpt, note,
-                                dict(model=training.model, budget=budget, seed=seed, device=training.device,
-                                     progress=settings.progress))
-            if entry is not None:
-                entry.put(stored)
-            if ckpt is not None:
-                shutil.rmtree(ckpt, ignore_errors=True)
-        else:
-            note(f"{tok.name}: reusing the cached training run")
-        rows, curve, cost, run = stored
-        lm_rows.append(rows)
-        curves.append(curve)
-        costs.append(cost)
-        run_info = run.iloc[0].to_dict()
-        record.loss_function = record.loss_function or run_info["loss_function"]
-        record.device = record.device or run_info["device"]
-        record.train_texts = record.train_texts or int(run_info["train_texts"])
-        record.model_config = record.model_config or json.loads(run_info["model_config"])
-        record.runs.append({k: v for k, v in run_info.items() if k in _RUN_INFO})
-        if folder is not None:
-            results.write_csv(folder / results.CURVES_FILE, _curves(curves))
-            results.write_csv(folder / results.COST_FILE, pd.concat(costs, ignore_index=True))
-    rows = pd.concat(lm_rows, ignore_index=True) if lm_rows else pd.DataFrame(columns=results.METRIC_COLUMNS)
-    return Training(rows, _curves(curves) if curves else None,
-                    pd.concat(costs, ignore_index=True) if costs else None, record)
+        plan = _plan(tok, training, budget)
+        if plan.equal_compute and plan.steps is not None and plan.steps < criterion.min_steps:
+            need = criterion.min_steps * plan.tokens_per_step * plan.flops_per_token
+            reason = f"the budget buys {plan.steps} steps (fewer than {criterion.min_steps})"
+            note(f"no LM for {tok.name}: {reason}; it needs a budget of about flops={need:.1e}")
+            record.skipped.append({"tokenizer": tok.name, "reason": reason, "needed_flops": need})
+            continue
+        plans.append(plan)
+        for seed in training.seeds:
+            run, curve, doc_nats = _run(plan.tokenizer, seed, training, budget, device.type, corpora, described,
+                                        evals, cache, settings, folder, note, train_set)
+            runs.append(run)
+            curves.append(curve)
+            docs[(tok.name, seed)] = doc_nats
+            if folder is not None:
+                results.write_csv(folder / results.CURVES_FILE, _curves(curves))
+    return _summarize(plans, runs, curves, docs, evals, training, settings, record, criterion, corpus_name, folder)
 
 
-_RUN_PARTS = ("metrics", "curve", "cost", "run")
-_RUN_INFO = ("tokenizer", "steps", "wall_seconds", "train_flops", "tokens_per_step", "achieved_flops_per_second")
+class _Lazy:
+    """A value computed at its first use, then kept."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make, self.value = make, None
+
+    def __call__(self) -> Any:
+        if self.value is None:
+            self.value = self.make()
+        return self.value
 
 
+def _run(tok: "Tokenizer", seed: int, training: TrainSettings, budget: str, device_type: str,
+         corpora: Sequence[Corpus], described: Sequence[CorpusRecord], evals: list[Document],
+         cache: "ResultsCache | None", settings: Settings, folder: Path | None, note: Callable[[str], None],
+         texts: _Lazy) -> tuple[dict[str, Any], pd.DataFrame, np.ndarray]:
+    """One (tokenizer, seed) run: from the cache, or trained (and stored)."""
+    corpus_name = "+".join(c.name for c in corpora)
+    # the key: every training setting, with this seed and the device as it resolves here
+    keyed = replace(training, budget=budget, seeds=(seed,), device=device_type)
+    entry = None
+    if cache is not None:
+        entry = cache.cached("train", _RUN_PARTS, corpus=corpus_name, corpora_content=[d.fingerprint for d in described],
+                             tokenizer=tok.name, tokenizer_content=tok.fingerprint(), settings=keyed)
+    stored = None if settings.refresh or entry is None else entry.get()
+    if stored is None:
+        ckpt = folder / "checkpoints" / f"{_slug(tok.name)}-seed{seed}" if folder is not None else None
+        stored = _train_one(tok, seed, training, budget, texts(), evals, ckpt, settings.progress, note)
+        if entry is not None:
+            entry.put(stored)
+        if ckpt is not None:
+            shutil.rmtree(ckpt, ignore_errors=True)
+    else:
+        note(f"{tok.name} (seed {seed}): reusing the cached training run")
+    run_table, curve, doc_table = stored
+    run = run_table.iloc[0].to_dict()
+    return run, curve, doc_table["nats"].to_numpy(dtype=np.float64)
 
-def _train_one(tok, train_texts: list[str], eval_texts: list[str], corpus_name: str, ckpt: Path | None,
-               note: Callable[[str], None], kwargs: dict) -> tuple[pd.DataFrame, ...]:
-    """Train (or resume) one run; its metric rows, curve, cost table and run record."""
-    from .lm import cost_table, train_lm
 
+def _train_one(tok: "Tokenizer", seed: int, training: TrainSettings, budget: str, train_set: list[str],
+               evals: list[Document], ckpt: Path | None, progress: bool,
+               note: Callable[[str], None]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Train (or resume) one run; its run row, learning curve and per-document nats."""
+    from .lm import train_lm
+
+    kwargs = dict(model=training.model, budget=budget, seed=seed, device=training.device, progress=progress,
+                  amp=training.amp, compile=training.compile)
+    eval_texts = [d.text for d in evals]
     if ckpt is not None and (ckpt / "checkpoint.pt").exists():
-        note(f"{tok.name}: resuming from the checkpoint in {ckpt}")
+        note(f"{tok.name} (seed {seed}): resuming from the checkpoint in {ckpt}")
     try:
-        result = train_lm(tok, train_texts, eval_texts, checkpoint_dir=ckpt, resume=ckpt is not None, **kwargs)
+        result = train_lm(tok, train_set, eval_texts, checkpoint_dir=ckpt, resume=ckpt is not None, **kwargs)
     except ValueError as e:
         if ckpt is None or "different run" not in str(e):
             raise
-        note(f"{tok.name}: the checkpoint in {ckpt} is from other settings; starting afresh")
+        note(f"{tok.name} (seed {seed}): the checkpoint in {ckpt} is from other settings; starting afresh")
         shutil.rmtree(ckpt, ignore_errors=True)
-        result = train_lm(tok, train_texts, eval_texts, checkpoint_dir=ckpt, resume=True, **kwargs)
-    note(f"trained {tok.name}: {result.bits_per_byte:.3f} bits/byte after {result.steps} steps "
+        result = train_lm(tok, train_set, eval_texts, checkpoint_dir=ckpt, resume=True, **kwargs)
+    note(f"trained {tok.name} (seed {seed}): {result.bits_per_byte:.3f} bits/byte after {result.steps} steps "
          f"({result.train_bytes_seen / 1e6:.2f} MB seen, {result.wall_seconds:.1f} s)")
-    rows = results.tidy([{"corpus": corpus_name, "language": "all", "tokenizer": tok.name, **r,
-                          "ci_low": math.nan, "ci_high": math.nan, "n": result.eval_tokens, "note": ""}
-                         for r in result.rows() if r["metric"] not in TIMING_METRICS])
-    cost = cost_table(result.eval_tokens / result.eval_bytes, result.eval_tokens / max(1, result.eval_words),
-                      tok.vocab_size, tokenizer=tok.name)
-    run = pd.DataFrame([{"tokenizer": tok.name, "steps": result.steps, "wall_seconds": round(result.wall_seconds, 3),
-                         "train_flops": result.train_flops, "tokens_per_step": result.tokens_per_step,
-                         "achieved_flops_per_second": result.achieved_flops_per_second,
-                         "loss_function": result.loss_function, "device": result.device,
-                         "train_texts": len(train_texts),
-                         "model_config": json.dumps(result.model_config.to_dict())}])
-    return rows, result.curve.assign(tokenizer=tok.name), cost, run
+    run = pd.DataFrame([{
+        "tokenizer": tok.name, "seed": seed, "vocab_size": tok.vocab_size, "steps": result.steps,
+        "bits_per_byte": result.bits_per_byte, "unigram_bits_per_byte": result.unigram_bits_per_byte,
+        "token_perplexity": result.token_perplexity, "word_perplexity": result.word_perplexity,
+        "eval_nats": result.eval_nats, "eval_tokens": result.eval_tokens, "eval_bytes": result.eval_bytes,
+        "eval_words": result.eval_words, "train_flops": result.train_flops,
+        "train_tokens_seen": result.train_tokens_seen, "train_bytes_seen": result.train_bytes_seen,
+        "flops_per_token": result.flops_per_token, "tokens_per_step": result.tokens_per_step,
+        "wall_seconds": round(result.wall_seconds, 3), "achieved_flops_per_second": result.achieved_flops_per_second,
+        "loss_function": result.loss_function, "device": result.device, "train_texts": len(train_set),
+        "model_config": json.dumps(result.model_config.to_dict()),
+    }])
+    curve = result.curve.assign(tokenizer=tok.name, seed=seed)
+    return run, curve, pd.DataFrame({"nats": result.doc_nats})
+
+
+#: Columns of ``lm_runs.csv``, in order.
+RUN_COLUMNS = ["tokenizer", "seed", "vocab_size", "steps", "trained", "reason", "bits_per_byte", "unigram_bits_per_byte",
+               "token_perplexity", "word_perplexity", "train_flops", "train_tokens_seen", "train_bytes_seen",
+               "flops_per_token", "wall_seconds", "achieved_flops_per_second", "mfu"]
+
+
+def _summarize(plans: list[_Plan], runs: list[dict[str, Any]], curves: list[pd.DataFrame],
+               docs: dict[tuple[str, int], np.ndarray], evals: list[Document], training: TrainSettings,
+               settings: Settings, record: TrainingRecord, criterion: "Criterion", corpus_name: str,
+               folder: Path | None) -> Training:
+    """Judge every run, average over seeds with intervals, compare the trained tokenizers."""
+    from .lm import cost_table
+    from .lm.compare import DocLosses, bpb_interval, compare, judge_run, needed_flops, seed_sd
+    from .lm.throughput import mfu
+    from .metrics.bootstrap import Bootstrap, doc_key
+    from .metrics.training import (BITS_PER_BYTE, BITS_PER_BYTE_SEED_SD, TOKEN_PERPLEXITY, TRAIN_BYTES_SEEN,
+                                   TRAIN_FLOPS, TRAIN_TOKENS_SEEN, UNIGRAM_BITS_PER_BYTE, WORD_PERPLEXITY)
+
+    m = settings.metrics
+    boot = Bootstrap(m.bootstrap_replicates, m.confidence, m.seed)
+    slots = np.fromiter((doc_key(d.doc_id or f"#{i}") for i, d in enumerate(evals)), dtype=np.int64, count=len(evals))
+    doc_bytes = np.fromiter((len(d.text.encode("utf-8")) for d in evals), dtype=np.int64, count=len(evals))
+    for run in runs:
+        curve = next(c for c in curves if c["tokenizer"].iloc[0] == run["tokenizer"] and c["seed"].iloc[0] == run["seed"])
+        verdict = judge_run(list(zip(curve["step"], curve["bits_per_byte"])), int(run["steps"]), run["bits_per_byte"],
+                            run["unigram_bits_per_byte"], criterion)
+        run["trained"], run["reason"] = verdict.trained, verdict.reason
+        run["mfu"] = mfu(run["achieved_flops_per_second"], record.peak_flops_per_second or 0.0)
+    trained_steps = [int(r["steps"]) for r in runs if r["trained"]]
+    rows: list[dict[str, Any]] = []
+    losses: dict[str, DocLosses] = {}
+    seed_bpb: dict[str, list[float]] = {}
+    costs: list[pd.DataFrame] = []
+    for plan in plans:
+        name = plan.tokenizer.name
+        mine = [r for r in runs if r["tokenizer"] == name]
+        if not mine:
+            continue
+        first = mine[0]
+        nats = np.mean([docs[(name, r["seed"])] for r in mine], axis=0)
+        losses[name] = DocLosses(nats, doc_bytes, slots)
+        seed_bpb[name] = [float(r["bits_per_byte"]) for r in mine]
+        value, lo, hi = bpb_interval(losses[name], boot)
+        sd = seed_sd(seed_bpb[name])
+        untrained = [r for r in mine if not r["trained"]]
+        note = f"seeds={len(mine)}" + (f"; seed sd={sd:.4f}" if len(mine) > 1 else "")
+        if untrained:
+            steps_needed = max(trained_steps) if trained_steps else 4 * int(first["steps"])
+            need = needed_flops(max(steps_needed, int(first["steps"]) + 1), plan.tokens_per_step, plan.flops_per_token)
+            why = untrained[0]["reason"]
+            note += f"; untrained: {why}; needs about flops={need:.1e}"
+            record.skipped.append({"tokenizer": name, "reason": f"did not train: {why}", "needed_flops": need,
+                                   "trained_but_not_ranked": True})
+        eval_tokens, eval_words = int(first["eval_tokens"]), int(first["eval_words"])
+        mean_nats = float(nats.sum())
+        base = dict(corpus=corpus_name, language="all", tokenizer=name)
+        out = [BITS_PER_BYTE.row("all", value, lo, hi, len(evals), note),
+               TOKEN_PERPLEXITY.row("all", _exp(mean_nats / eval_tokens) if eval_tokens else math.nan, n=eval_tokens),
+               WORD_PERPLEXITY.row("all", _exp(mean_nats / eval_words) if eval_words else math.nan, n=eval_words),
+               UNIGRAM_BITS_PER_BYTE.row("all", float(first["unigram_bits_per_byte"]), n=eval_tokens),
+               TRAIN_FLOPS.row("all", float(first["train_flops"]), n=int(first["steps"])),
+               TRAIN_BYTES_SEEN.row("all", float(first["train_bytes_seen"]), n=int(first["steps"])),
+               TRAIN_TOKENS_SEEN.row("all", float(first["train_tokens_seen"]), n=int(first["steps"]))]
+        if len(mine) > 1:
+            out.append(BITS_PER_BYTE_SEED_SD.row("all", sd, n=len(mine)))
+        rows += [{**base, **r.as_dict()} for r in out]
+        costs.append(cost_table(eval_tokens / int(first["eval_bytes"]), eval_tokens / max(1, eval_words),
+                                plan.tokenizer.vocab_size, tokenizer=name))
+    # every pair of tokenizers all of whose runs trained
+    ranked = [p.tokenizer.name for p in plans if p.tokenizer.name in losses
+              and all(r["trained"] for r in runs if r["tokenizer"] == p.tokenizer.name)]
+    ranked.sort(key=lambda n: losses[n].bits_per_byte)
+    comparisons = [asdict(compare(a, b, losses[a], losses[b], seed_bpb[a], seed_bpb[b], boot, criterion))
+                   for a, b in combinations(ranked, 2)]
+    first_run = runs[0] if runs else {}
+    record.loss_function = str(first_run.get("loss_function", ""))
+    record.device = str(first_run.get("device", ""))
+    record.train_texts = int(first_run.get("train_texts", 0) or 0)
+    record.model_config = json.loads(first_run["model_config"]) if runs else {}
+    record.runs = [{k: _plain(r[k]) for k in ("tokenizer", "seed", "steps", "trained", "reason", "wall_seconds",
+                                              "train_flops", "tokens_per_step", "achieved_flops_per_second", "mfu")
+                    if k in r} for r in runs]
+    runs_table = pd.DataFrame(runs, columns=RUN_COLUMNS) if runs else None
+    comparison_table = pd.DataFrame(comparisons) if comparisons else None
+    cost = pd.concat(costs, ignore_index=True) if costs else None
+    if folder is not None:
+        for name, table in ((results.COST_FILE, cost), (RUNS_FILE, runs_table), (COMPARISONS_FILE, comparison_table)):
+            if table is not None:
+                results.write_csv(folder / name, table)
+    table = results.tidy(rows) if rows else pd.DataFrame(columns=results.METRIC_COLUMNS)
+    return Training(table, _curves(curves) if curves else None, cost, runs_table, comparison_table, record, losses)
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _curves(curves: list[pd.DataFrame]) -> pd.DataFrame:
     df = pd.concat(curves, ignore_index=True)
-    return df[["tokenizer"] + [c for c in df.columns if c != "tokenizer"]]
+    first = ["tokenizer", "seed"]
+    return df[first + [c for c in df.columns if c not in first]]

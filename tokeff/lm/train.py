@@ -27,6 +27,7 @@ stream has been read a whole number of times).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
@@ -171,6 +172,9 @@ class LMResult:
     n_params: int
     non_embedding_params: int
     curve: pd.DataFrame = field(repr=False)  # step, tokens_seen, bytes_seen, flops, wall_seconds, bits_per_byte
+    doc_nats: np.ndarray | None = field(default=None, repr=False)  # final evaluation, per evaluation text
+    doc_bytes: np.ndarray | None = field(default=None, repr=False)
+    amp: str | None = None  # the autocast dtype on CUDA ("bf16"), or None
 
     def rows(self) -> list[dict]:
         """Tidy ``{"metric", "value", "unit"}`` rows for the results table."""
@@ -219,6 +223,7 @@ def train_lm(
     curve_eval_bytes: int = 2048,
     compile: bool = False,
     stop_at_step: int | None = None,
+    amp: str | None = None,
 ) -> LMResult:
     """Train the shared small LM on ``train_texts`` tokenized by ``tokenizer``; score ``eval_texts``.
 
@@ -246,6 +251,8 @@ def train_lm(
             this many bytes (at least one text), the same texts for every tokenizer.
         compile: run the model through ``torch.compile`` (a few percent faster on CPU, slow
             to start).
+        amp: ``"bf16"`` runs the forward and backward passes under bf16 autocast on CUDA (the
+            weights, the optimizer and the evaluation stay float32); ignored elsewhere.
         stop_at_step: stop after this many steps (checkpointing first), as if interrupted; the
             result then describes the partial run.
     """
@@ -291,6 +298,8 @@ def train_lm(
         fused=fused_adamw(dev),
     )
     forward = torch.compile(net) if compile else net
+    autocast = (torch.autocast(device_type="cuda", dtype=torch.bfloat16) if amp == "bf16" and dev.type == "cuda"
+                else contextlib.nullcontext())
     rows_per_micro = max(1, min(tc.batch_size, MAX_TRAIN_LOGITS // (cfg.context * n_ids)))
 
     curve_idx = _curve_subset(eval_texts, curve_eval_bytes)
@@ -353,10 +362,11 @@ def train_lm(
         x, y = batch_at(stream, step, tc.batch_size, cfg.context)
         x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
         for r in range(0, tc.batch_size, rows_per_micro):
-            logits = forward(x[r : r + rows_per_micro])
+            with autocast:
+                logits = forward(x[r : r + rows_per_micro])
             # Summed nats / tokens in the whole batch: micro-batch gradients add up to the
             # gradient of the batch's mean loss.
-            loss = LOSS_FN(logits.reshape(-1, n_ids), y[r : r + rows_per_micro].reshape(-1)) / y.numel()
+            loss = LOSS_FN(logits.reshape(-1, n_ids).float(), y[r : r + rows_per_micro].reshape(-1)) / y.numel()
             loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), tc.grad_clip)
         opt.step()
@@ -426,4 +436,7 @@ def train_lm(
         n_params=net.num_params(non_embedding=False),
         non_embedding_params=net.num_params(non_embedding=True),
         curve=pd.DataFrame(curve, columns=["step", "tokens_seen", "bytes_seen", "flops", "wall_seconds", "bits_per_byte"]),
+        doc_nats=final.doc_nats,
+        doc_bytes=final.doc_bytes,
+        amp=amp if amp == "bf16" and dev.type == "cuda" else None,
     )

@@ -8,6 +8,9 @@ direction. The formulas are those of :mod:`tokeff.lm.evaluate`:
   number comparable across tokenizers.
 * ``token_perplexity`` = exp(nats / tokens) and ``word_perplexity`` = exp(nats / words): shown
   beside bits per byte, never alone (longer tokens make fewer, harder predictions).
+* With several training seeds, bits per byte is the mean over seeds (each document's nats averaged
+  over the seeds), its interval is a bootstrap over evaluation documents, and
+  ``bits_per_byte_seed_sd`` is the standard deviation over seeds (:mod:`tokeff.lm.compare`).
 * ``unigram_bits_per_byte``: an add-one unigram model over the tokenizer's ids on the same text,
   the bar a trained model must clear.
 """
@@ -19,6 +22,8 @@ from .registry import FAMILIES, Metric, MetricFamily
 BITS_PER_BYTE = Metric("bits_per_byte", "bits/byte", "bits per byte", "lower",
                        "total nats on the eval text / (ln 2 × its UTF-8 bytes) — the only LM number comparable "
                        "across tokenizers")
+BITS_PER_BYTE_SEED_SD = Metric("bits_per_byte_seed_sd", "bits/byte", "seed spread of bits per byte", "",
+                               "standard deviation of bits per byte over training seeds")
 TOKEN_PERPLEXITY = Metric("token_perplexity", "per token", "per-token perplexity", "lower",
                           "exp(nats / tokens), shown beside bits per byte, never alone")
 WORD_PERPLEXITY = Metric("word_perplexity", "per word", "per-word perplexity", "lower",
@@ -35,7 +40,7 @@ ACHIEVED_FLOPS = Metric("achieved_flops_per_second", "FLOP/s", "achieved FLOP/s"
 
 FAMILIES.register(MetricFamily(
     name="training", order=60,
-    metrics=(BITS_PER_BYTE, UNIGRAM_BITS_PER_BYTE, TOKEN_PERPLEXITY, WORD_PERPLEXITY, TRAIN_FLOPS,
+    metrics=(BITS_PER_BYTE, BITS_PER_BYTE_SEED_SD, UNIGRAM_BITS_PER_BYTE, TOKEN_PERPLEXITY, WORD_PERPLEXITY, TRAIN_FLOPS,
              TRAIN_BYTES_SEEN, TRAIN_TOKENS_SEEN, ACHIEVED_FLOPS),
     source="bits per byte: e.g. Gao et al. 2020 (The Pile); equal-compute budgets: Kaplan et al. 2020",
     summary="what the tokenizer buys: the shared small LM at equal compute",

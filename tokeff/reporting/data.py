@@ -56,6 +56,8 @@ class ReportData:
         metrics: the tidy metrics table (see :mod:`tokeff.results`).
         run: run.json as a :class:`~tokeff.record.RunRecord` (empty when absent).
         curves, cost, token_lengths: the optional tables, ``None`` when absent or empty.
+        lm_runs, lm_comparisons: the training runs (one per tokenizer and seed, with whether each
+            trained) and the pairwise comparisons of trained tokenizers, ``None`` when absent.
         style: labels, colours and markers of every tokenizer.
         corpora: corpus names in run order.
     """
@@ -67,6 +69,8 @@ class ReportData:
     cost: pd.DataFrame | None
     token_lengths: pd.DataFrame | None
     style: TokenizerStyle
+    lm_runs: pd.DataFrame | None = None
+    lm_comparisons: pd.DataFrame | None = None
     corpora: list[str] = field(default_factory=list)
     _by_metric: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
     _index: dict[tuple[str, str, str, str], dict[str, Any]] | None = field(default=None, repr=False)
@@ -173,6 +177,19 @@ class ReportData:
     def training(self) -> TrainingRecord | None:
         return self.run.training
 
+    def trained(self, tokenizer: str) -> bool | None:
+        """Whether every training run of ``tokenizer`` trained (None: no runs recorded)."""
+        runs = self.lm_runs
+        if runs is None or "trained" not in runs.columns:
+            return None
+        mine = runs[runs["tokenizer"].astype(str) == tokenizer]
+        return None if mine.empty else bool(mine["trained"].astype(bool).all())
+
+    def not_trained(self) -> list[dict[str, Any]]:
+        """Tokenizers the budget could not train, with why and the budget they would need."""
+        training = self.run.training
+        return [s for s in (training.skipped if training is not None else []) if isinstance(s, dict)]
+
 
 def _nonempty(df: pd.DataFrame | None) -> pd.DataFrame | None:
     return df if df is not None and len(df) else None
@@ -211,7 +228,11 @@ def load(folder: Path) -> ReportData:
     style = TokenizerStyle.build(order, short_names(order))
     corpora = [c.name for c in run.corpora if c.name]
     corpora += sorted(set(metrics["corpus"]) - set(corpora) - {""})
-    return ReportData(folder, metrics, run, curves, cost, lengths, style, corpora)
+    from ..training import COMPARISONS_FILE, RUNS_FILE
+
+    return ReportData(folder, metrics, run, curves, cost, lengths, style, corpora=corpora,
+                      lm_runs=_nonempty(read_optional_csv(folder, RUNS_FILE)),
+                      lm_comparisons=_nonempty(read_optional_csv(folder, COMPARISONS_FILE)))
 
 
 def note_value(notes: "pd.Series | list[str]", key: str) -> str:

@@ -147,38 +147,52 @@ def premium_findings(d: ReportData) -> tuple[list[str], list[Table]]:
 
 
 def training_findings(d: ReportData) -> list[str]:
-    """The lowest bits per byte at equal compute, its margin, and whether compute was equal."""
+    """What training says, and how sure: the ranking of trained tokenizers that the paired
+    interval and the seed spread support, the pairs they do not separate, and what did not
+    train (never ranked), with the budget it would need."""
     out = []
+    runs = d.lm_runs
+    seeds = int(runs["seed"].nunique()) if runs is not None and "seed" in runs.columns else 1
     for corpus in d.corpora_with("bits_per_byte"):
         rows = d.rows("bits_per_byte", corpus, "all").sort_values("value").drop_duplicates("tokenizer")
         if rows.empty:
             continue
-        best = rows.iloc[0]
-        s = (f"Trained at equal compute on {corpus}, {d.label(best['tokenizer'])} reaches the lowest bits per byte: "
-             f"{_with_ci(best, 'bits/byte')}")
-        if len(rows) >= 2:
-            second = rows.iloc[1]
-            gap = second["value"] - best["value"]
-            s += (f", {fmt.diff(gap)} bits/byte ({fmt.pct(gap / second['value'])}) below the runner-up "
-                  f"{d.label(second['tokenizer'])} at {_with_ci(second, '')} — {ci_phrase(best, second)}")
-        if len(rows) >= 3:
-            worst = rows.iloc[-1]
-            s += f". The highest is {d.label(worst['tokenizer'])} at {fmt.num(worst['value'])}"
-        s += "."
-        uni = d.rows("unigram_bits_per_byte", corpus, "all").drop_duplicates("tokenizer")
-        uni = uni.set_index("tokenizer")["value"]
-        above = [t for t in d.ordered(list(rows["tokenizer"]))
-                 if t in uni.index and rows.set_index("tokenizer").loc[t, "value"] >= uni[t]]
-        if above:
-            names = ", ".join(d.label(t) for t in above)
-            s += (f" Caution: for {names} the model ends no better than the unigram baseline (token frequencies "
-                  "alone): undertrained, so the ranking says little — train with a larger budget.")
-        flops = d.rows("train_flops", corpus, "all")
-        if len(flops) >= 2 and flops["value"].min() > 0:
-            spread = flops["value"].max() / flops["value"].min() - 1
-            if spread > 0.05:
-                s += f" Note: training FLOPs differ by up to {fmt.pct(spread)} between tokenizers."
-        out.append(s)
+        trained = [t for t in rows["tokenizer"] if d.trained(t) is not False]
+        n_docs = int(rows["n"].max()) if "n" in rows.columns else 0
+        how = (f"{seeds} seed{'s' * (seeds != 1)}, {ci_level(d)}s from a paired bootstrap over {n_docs} evaluation "
+               "documents")
+        if trained:
+            best = rows.set_index("tokenizer").loc[trained[0]]
+            out.append(f"Trained at equal compute on {corpus} ({how}): lowest bits per byte "
+                       f"{d.label(trained[0])} at {_with_ci(best, 'bits/byte')}.")
+        out += _ranking_sentences(d, trained, seeds)
+    for s in d.not_trained():
+        need = s.get("needed_flops")
+        budget = f"; it needs a budget of about flops={need:.1e}" if need else ""
+        verb = "trained but not ranked" if s.get("trained_but_not_ranked") else "not trained"
+        out.append(f"{d.label(str(s.get('tokenizer')))}: {verb} ({s.get('reason', '')}){budget}.")
+    return out
+
+
+def _ranking_sentences(d: ReportData, trained: list[str], seeds: int) -> list[str]:
+    """One sentence per neighbouring pair of the bits-per-byte order: separated or not, and by
+    which test (from lm_comparisons.csv, written by the training stage)."""
+    comps = d.lm_comparisons
+    if comps is None or len(trained) < 2:
+        return []
+    by_pair = {(str(r["a"]), str(r["b"])): r for r in comps.to_dict("records")}
+    out = []
+    for a, b in zip(trained, trained[1:]):
+        r = by_pair.get((a, b)) or by_pair.get((b, a))
+        if r is None:
+            continue
+        interval = fmt.ci(r["ci_low"], r["ci_high"])
+        gap = f"{fmt.diff(abs(r['difference']))} bits/byte" + (f" (difference {interval})" if interval else "")
+        if r.get("verdict"):
+            better, worse = (a, b) if str(r["verdict"]) == a else (b, a)
+            out.append(f"{d.label(better)} is better than {d.label(worse)} by {gap}: {r['decided_by']}.")
+        else:
+            out.append(f"{d.label(a)} and {d.label(b)} are not separated ({gap}): {r['decided_by']}.")
     return out
 
 

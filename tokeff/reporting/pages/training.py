@@ -80,28 +80,74 @@ def _curves_figure(d: ReportData, curves: pd.DataFrame, tokenizers: list[str]) -
     return fig
 
 
+def _mean_curves(curves: pd.DataFrame) -> pd.DataFrame:
+    """One curve per tokenizer: the mean over its seeds at each step."""
+    if "seed" not in curves.columns:
+        return curves
+    keys = ["tokenizer", "step"] if "step" in curves.columns else ["tokenizer"]
+    return curves.groupby(keys, as_index=False, sort=False).mean(numeric_only=True)
+
+
 def _results_table(d: ReportData, corpus: str) -> Table | None:
-    cols = [m for m in ("bits_per_byte", "unigram_bits_per_byte", "token_perplexity", "word_perplexity", "train_flops",
-                        "train_tokens_seen", "train_bytes_seen", "achieved_flops_per_second")
+    cols = [m for m in ("bits_per_byte", "bits_per_byte_seed_sd", "unigram_bits_per_byte", "token_perplexity",
+                        "word_perplexity", "train_flops", "train_tokens_seen", "train_bytes_seen")
             if not d.rows(m, corpus, "all").empty]
     if "bits_per_byte" not in cols:
         return None
     bpb = d.rows("bits_per_byte", corpus, "all").drop_duplicates("tokenizer").set_index("tokenizer")
-    order = sorted(d.ordered(list(bpb.index)), key=lambda t: bpb.loc[t, "value"])
-    header = ["tokenizer"]
+    order = sorted(d.ordered(list(bpb.index)), key=lambda t: (d.trained(t) is False, bpb.loc[t, "value"]))
+    header = ["tokenizer", "trained"]
     for m in cols:
         label = d.axis_label(m)
         header.append(f"{label}, {ci_level(d)}" if m == "bits_per_byte" else label)
     rows = []
     for t in order:
-        row = [d.label(t)]
+        trained = d.trained(t)
+        row = [d.label(t), "–" if trained is None else ("yes" if trained else "no (not ranked)")]
         row += [d.cell(m, corpus, "all", t, with_ci=m == "bits_per_byte") for m in cols]
         rows.append(row)
-    return Table(header, rows, caption=f"Final evaluation on {corpus}, best bits per byte first")
+    return Table(header, rows, caption=f"Final evaluation on {corpus}: trained tokenizers first, best bits per byte "
+                                       "first; bits per byte is the mean over seeds")
+
+
+def _throughput_table(d: ReportData) -> Table | None:
+    """Achieved FLOP/s and MFU against the measured matmul peak, per tokenizer (mean over seeds)."""
+    runs = d.lm_runs
+    if runs is None or "achieved_flops_per_second" not in runs.columns:
+        return None
+    training = d.training()
+    peak = training.peak_flops_per_second if training is not None else None
+    rows = []
+    for t in d.ordered(set(runs["tokenizer"].astype(str))):
+        mine = runs[runs["tokenizer"].astype(str) == t]
+        row = [d.label(t), fmt.count(int(mine["steps"].iloc[0])), fmt.seconds(float(mine["wall_seconds"].mean())),
+               f"{fmt.num(float(mine['achieved_flops_per_second'].mean()) / 1e9)} GFLOP/s"]
+        if "mfu" in mine.columns and peak:
+            row.append(fmt.pct(float(mine["mfu"].mean())))
+        rows.append(row)
+    header = ["tokenizer", "steps", "training time per run", "achieved"]
+    if peak:
+        header.append("MFU")
+    caption = "Training throughput" + (f" against a measured matmul peak of {fmt.num(peak / 1e9)} GFLOP/s" if peak else "")
+    return Table(header, rows, caption=caption)
+
+
+def _comparisons_table(d: ReportData) -> Table | None:
+    comps = d.lm_comparisons
+    if comps is None:
+        return None
+    rows = []
+    for r in comps.to_dict("records"):
+        verdict = d.label(str(r["verdict"])) + " better" if isinstance(r.get("verdict"), str) and r["verdict"] else "not separated"
+        rows.append([d.label(str(r["a"])), d.label(str(r["b"])), fmt.diff(r["difference"]),
+                     fmt.ci(r["ci_low"], r["ci_high"]) or "–", fmt.num(r["seed_sd"]), verdict, str(r["decided_by"])])
+    return Table(["a", "b", "bpb(a) − bpb(b)", ci_level(d), "seed sd of the difference", "verdict", "decided by"], rows,
+                 caption="Every pair of trained tokenizers (paired bootstrap over evaluation documents; seed spread)")
 
 
 def training_page(d: ReportData) -> Section | None:
-    """Learning curves against FLOPs and bytes seen; final bits per byte vs per-token/per-word perplexity."""
+    """Learning curves against FLOPs and bytes seen; final bits per byte with intervals and seed spread;
+    which runs trained; the pairwise comparisons; throughput and MFU."""
     curves = d.curves
     has_curves = curves is not None and {"tokenizer", "bits_per_byte"} <= set(curves.columns)
     corpora = d.corpora_with("bits_per_byte")
@@ -109,21 +155,43 @@ def training_page(d: ReportData) -> Section | None:
         return None
     section = Section("training", "Training", pdf_title="Training: final results")
     if has_curves:
-        tokenizers = d.ordered(set(curves["tokenizer"].astype(str)))
-        section.blocks.append(Chart(_curves_figure(d, curves, tokenizers), "fig_training.png",
-                                    caption="Bits per byte against training FLOPs and bytes seen"))
+        mean = _mean_curves(curves)
+        tokenizers = d.ordered(set(mean["tokenizer"].astype(str)))
+        section.blocks.append(Chart(_curves_figure(d, mean, tokenizers), "fig_training.png",
+                                    caption="Bits per byte against training FLOPs and bytes seen (mean over seeds)"))
     for corpus in corpora:
         table = _results_table(d, corpus)
         if table:
             section.blocks.append(table)
+    untrained = d.not_trained()
+    if untrained:
+        section.blocks.append(Paragraph(
+            "Not ranked: " + "; ".join(
+                f"{d.label(str(s.get('tokenizer')))} ({s.get('reason', '')}"
+                + (f"; needs about flops={s['needed_flops']:.1e}" if s.get("needed_flops") else "") + ")"
+                for s in untrained) + ". " + TRAINED_RULE))
+    comparisons = _comparisons_table(d)
+    if comparisons is not None:
+        section.blocks.append(comparisons)
     section.blocks.append(Paragraph(WHY_BPB))
     if d.has("unigram_bits_per_byte"):
         section.blocks.append(Paragraph(
             "The unigram baseline is the bits per byte of a model that only knows how often each token occurs; a "
             "trained model should be well below it.", muted=True))
+    throughput = _throughput_table(d)
+    if throughput is not None:
+        section.blocks.append(throughput)
     training = d.training()
     settings = fmt.setting_pairs({k: v for k, v in asdict(training).items() if k not in ("runs", "skipped")}
                                  if training is not None else {})
     if settings:
         section.blocks += [Heading("Training settings"), Paragraph(fmt.pairs_line(settings))]
     return section
+
+
+TRAINED_RULE = (
+    "A run counts as trained when its bits per byte is at least 5% below its unigram baseline and the last quarter of "
+    "the run improved it by less than 5%; tokenizers with an untrained run are never ranked. A tokenizer is called "
+    "better than another only when the paired interval of their difference excludes 0 and the difference exceeds "
+    "twice the standard deviation of the per-seed differences."
+)
