@@ -45,8 +45,8 @@ from typing import Any
 
 import pandas as pd
 
+from . import _native
 from .adapters.base import Tokenizer, one_thread
-from .bpe import native
 from .corpus.core import Corpus, Document
 from .env import setenv
 from .errors import TokeffError
@@ -278,9 +278,9 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
         # built once here, inherited by every worker (else each builds its own)
         for tok in tokenizers:
             tok.token_flags()
-            if native.core is not None and settings.roundtrip:
+            if _native.core is not None and settings.roundtrip:
                 tok.spelling()
-        if native.core is not None:
+        if _native.core is not None:
             char_classes()
         _JOB.update(corpora=corpora, tokenizers=tokenizers, settings=settings, counter=counter, queues=queues)
         merged = [_new_state(c, tokenizers, settings) for c in corpora]  # this process's runs go here

@@ -20,6 +20,8 @@ from typing import Literal
 
 import numpy as np
 
+from .. import _native
+
 Split = Literal["all", "train", "eval"]
 
 #: Share of documents in the train split unless the corpus says otherwise.
@@ -53,12 +55,10 @@ def in_train(doc_ids: Sequence[str], train_fraction: float = DEFAULT_TRAIN_FRACT
     """``split_of(i, train_fraction) == "train"`` for each id, as a bool array: with the C core,
     one call for all the ids' hashes and one comparison with :func:`train_threshold` (a Python
     call per document, 1.7 µs, was a tenth of reading a corpus's split)."""
-    from ..bpe import native  # here, not at the top: the corpus layer loads before the BPE package
-
-    if native.core is None:
+    if _native.core is None:
         return np.fromiter((split_of(i, train_fraction) == "train" for i in doc_ids), dtype=bool, count=len(doc_ids))
     threshold = train_threshold(train_fraction)
-    hashes = np.frombuffer(native.core.doc_hashes(doc_ids), dtype=np.uint64)
+    hashes = np.frombuffer(_native.core.doc_hashes(doc_ids), dtype=np.uint64)
     if threshold >= 1 << 64:
         return np.ones(len(hashes), dtype=bool)
     return hashes < np.uint64(threshold)
