@@ -52,8 +52,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tokeff.analysis import MetricSettings, measure  # noqa: E402
 from tokeff import _native  # noqa: E402
+from tokeff.analysis import MetricSettings, measure  # noqa: E402
 from tokeff.corpus.core import Corpus, Document  # noqa: E402
 from tokeff.env import setenv  # noqa: E402
 from tokeff.text import segment  # noqa: E402

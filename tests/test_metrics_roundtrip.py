@@ -17,12 +17,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tokeff import _native
 from tokeff.adapters import load_tokenizer
 from tokeff.adapters.base import Spelling, Tokenizer
 from tokeff.adapters.simple import BytesTokenizer, CharsTokenizer
 from tokeff.adapters.spm import SentencePieceTokenizer
 from tokeff.adapters.trained import train_tokenizer
-from tokeff import _native
 from tokeff.corpus.core import Document
 from tokeff.metrics.batch import EncodedBatch, TextBatch
 

@@ -16,13 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokeff import text
+from tokeff import _native, text
 from tokeff.adapters.simple import BytesTokenizer, CharsTokenizer
 from tokeff.analysis import MetricSettings, measure
-from tokeff import _native
 from tokeff.corpus.core import Corpus, Document
 from tokeff.metrics.batch import EncodedBatch, TextBatch, WordTable, nonspace_length
-from tokeff.metrics.bootstrap import doc_key
 
 from .test_metrics_toys import TOY_VOCAB, GreedyToy
 
@@ -177,12 +175,3 @@ def test_a_measurement_is_the_same_with_and_without_the_core(monkeypatch):
     without = measure([corpus], toks, settings=s, workers=1, progress=False)
     pd.testing.assert_frame_equal(with_core.metrics, without.metrics, check_exact=True)
     pd.testing.assert_frame_equal(with_core.token_lengths, without.token_lengths, check_exact=True)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(max_size=300), max_size=20))
-def test_document_keys_are_the_blake2b_keys(ids):
-    """The C core's BLAKE2b gives the bootstrap slots hashlib gives (blocks of 128 bytes and
-    their edges included), so documents keep their slots with or without the core."""
-    ids += ["", "x" * 127, "x" * 128, "x" * 129, "x" * 256, "é" * 64]
-    assert np.frombuffer(_native.core.doc_keys(ids), dtype=np.int64).tolist() == [doc_key(i) for i in ids]

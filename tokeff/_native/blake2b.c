@@ -1,10 +1,9 @@
 /*
- * tokeff/_native/blake2b.c -- the 64-bit BLAKE2b hash of document ids, for thousands of ids in
- * one call: the split of every document (tokeff.corpus.core.in_train) and the bootstrap's key of
- * each (tokeff.metrics.bootstrap.doc_key).
+ * tokeff/_native/blake2b.c -- the 64-bit BLAKE2b hash of document ids (tokeff/docid.py), for
+ * thousands of ids in one call: the split of every document and the bootstrap's key of each.
  *
- *   doc_hashes(ids) -> bytes     uint64 per id: the whole hash
- *   doc_keys(ids) -> bytes       int64 per id: the hash shifted right by one
+ *   doc_hashes(ids) -> bytes     uint64 per id: the whole hash (tokeff.docid.doc_hash)
+ *   doc_keys(ids) -> bytes       int64 per id: the hash shifted right by one (tokeff.docid.doc_key)
  */
 #include "core.h"
 
@@ -84,7 +83,7 @@ static uint64_t blake2b_64(const unsigned char *data, size_t n) {
 
 /* for each str, int.from_bytes(blake2b(id.encode(), digest_size=8).digest(), "big") >> shift, as
  * 64-bit integers, without a Python call per document. doc_keys(ids) -> bytes: shifted by one
- * (tokeff.metrics.bootstrap.doc_key, int64). */
+ * (tokeff.docid.doc_key, int64). */
 static PyObject *hash_ids(PyObject *ids, int shift) {
     PyObject *seq = PySequence_Fast(ids, "expected a sequence of str");
     if (!seq) return NULL;
@@ -109,5 +108,5 @@ done:
 PyObject *doc_keys(PyObject *self, PyObject *ids) { return hash_ids(ids, 1); }
 
 /* doc_hashes(ids) -> bytes: the whole 64-bit hash of each id (as uint64), which
-   tokeff.corpus.core.split_of compares with the train fraction */
+   tokeff.docid.split_of compares with the train fraction */
 PyObject *doc_hashes(PyObject *self, PyObject *ids) { return hash_ids(ids, 0); }

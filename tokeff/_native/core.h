@@ -9,7 +9,7 @@
  *   scan.c     the analysis pass's text scan: per-document counts and word ids (tokeff/metrics/batch.py)
  *   ids.c      a tokenizer's ids flattened with their UNK/byte-fallback counts, and the round-trip
  *              spelling check
- *   blake2b.c  BLAKE2b-64 of document ids, for the split and the bootstrap
+ *   blake2b.c  BLAKE2b-64 of document ids, for the split and the bootstrap (tokeff/docid.py)
  *   module.c   the method table, the interface number (ABI) and the module's init
  */
 #ifndef TOKEFF_NATIVE_CORE_H

@@ -12,7 +12,7 @@ static PyMethodDef methods[] = {
      "flatten_ids(seqs[, flags]) -> (flat, lengths, counts): int64 bytes; counts: UNK and byte-fallback ids per sequence"},
     {"spells_texts", spells_texts, METH_VARARGS,
      "spells_texts(flat, lengths, texts, blob, offsets, sure, strip) -> bytes: 1 where the pieces spell the text"},
-    {"doc_keys", doc_keys, METH_O, "doc_keys(ids) -> int64 bytes: tokeff.metrics.bootstrap.doc_key of each id"},
+    {"doc_keys", doc_keys, METH_O, "doc_keys(ids) -> int64 bytes: tokeff.docid.doc_key of each id"},
     {"doc_hashes", doc_hashes, METH_O, "doc_hashes(ids) -> uint64 bytes: the 64-bit hash split_of compares"},
     {"segments_new", segments_new, METH_NOARGS, "segments_new() -> a counter of space-cut pieces"},
     {"segments_add", segments_add, METH_VARARGS, "segments_add(counter, texts) -> None"},

@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from ..docid import split_of
 from ..errors import CorpusError
-from .core import Corpus, Document, split_of
+from .core import Corpus, Document
 from .default import default_corpora
 from .sources import folder_corpus, jsonl_corpus, parallel_corpus, text_file_corpus
 

@@ -28,8 +28,9 @@ import numpy as np
 from .. import _native
 from ..adapters.base import Tokenizer
 from ..corpus.core import Document
+from ..docid import doc_keys
 from ..text import char_classes, segment
-from .bootstrap import SLOTS, doc_key
+from .bootstrap import SLOTS
 
 
 def nonspace_length(text: str) -> int:
@@ -137,9 +138,7 @@ class TextBatch:
     @cached_property
     def keys(self) -> np.ndarray:
         """63-bit hashes of the doc ids (aligned lines share theirs across languages)."""
-        if _native.core is not None:  # the same hash, without a Python call per document
-            return np.frombuffer(_native.core.doc_keys(self.doc_ids), dtype=np.int64)
-        return np.fromiter(map(doc_key, self.doc_ids), dtype=np.int64, count=len(self.docs))
+        return doc_keys(self.doc_ids)
 
     @cached_property
     def slots(self) -> np.ndarray:
