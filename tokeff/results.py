@@ -9,19 +9,19 @@ A run of ``analyze`` (or ``sweep``) writes one folder; the report is rebuilt fro
     report.pdf, report.md, *.png   written by :mod:`tokeff.report`
 
 Every write goes to a temporary file in the same folder and is then renamed over the target, so
-an interrupted run never leaves a half-written file: what is there is always whole.
+an interrupted run never leaves a half-written file: what is there is always whole
+(:func:`tokeff.files.atomic_write`, re-exported here with ``write_text`` and ``write_json``).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from .files import atomic_write, write_json, write_text  # noqa: F401 (re-exported: the results folder's writers)
 
 #: Columns of ``metrics.csv``, in order. ``language`` is ``"all"`` for a whole-corpus value;
 #: ``n`` is how many units (documents, aligned lines, words) stand behind the value; ``note``
@@ -35,12 +35,6 @@ COST_FILE = "cost.csv"
 TOKEN_LENGTHS_FILE = "token_lengths.csv"
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def tidy(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Rows (dicts with at least corpus, language, tokenizer, metric, value, unit) as the tidy table."""
     df = pd.DataFrame(rows, columns=METRIC_COLUMNS)
@@ -49,33 +43,9 @@ def tidy(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return df
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        # mkstemp makes the file private (0600); results are meant to be shared like any file.
-        os.chmod(tmp, 0o666 & ~_umask())
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
-
-
 def write_csv(path: Path, df: pd.DataFrame) -> None:
     # A fixed float format keeps metrics.csv byte-identical between identical runs.
     atomic_write(path, lambda p: df.to_csv(p, index=False, float_format="%.10g", lineterminator="\n"))
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    write_text(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
 
 def read_metrics(folder: Path) -> pd.DataFrame:

@@ -44,7 +44,6 @@ import os
 import re
 import socket
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 import warnings
@@ -56,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CorpusError
+from ..files import atomic_write, cache_root, write_json
 from .core import Corpus, Document
 from .sources import parallel_corpus, text_file_corpus
 
@@ -193,8 +193,6 @@ def _parse_entry(name: str, raw: Mapping[str, Any]) -> KnownEntry:
 
 def corpus_folder(name: str, cache_dir: str | Path | None = None) -> Path:
     """Where known corpus ``name`` is cached: ``<cache>/corpora/<name>``."""
-    from ..cache import cache_root  # here, not at the top: tokeff.cache imports pandas
-
     return (Path(cache_dir) if cache_dir is not None else cache_root()) / "corpora" / name
 
 
@@ -319,18 +317,13 @@ def fetch(url: str, dest: Path, *, sha256: str | None, size: int | None, timeout
     is it renamed over ``dest``. On any failure the temporary file is removed and a one-line
     :class:`CorpusError` says what happened.
     """
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        # The temporary name starts with '.' and does not end in .txt, so no corpus reader sees it.
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    except OSError as e:
-        raise CorpusError(f"cannot write to the cache folder {dest.parent}: {_one_line(e)}; "
-                          "set TOKEFF_CACHE to a writable folder") from None
-    tmp = Path(tmp_name)
-    h = hashlib.sha256()
-    received = 0
-    try:
-        with os.fdopen(fd, "wb") as out:
+    digest = ""
+
+    def download(tmp: Path) -> None:
+        nonlocal digest
+        h = hashlib.sha256()
+        received = 0
+        with tmp.open("wb") as out:
             request = urllib.request.Request(url, headers={"User-Agent": "tokeff (known-corpus download)"})
             try:
                 with urllib.request.urlopen(request, timeout=timeout) as resp:
@@ -371,11 +364,14 @@ def fetch(url: str, dest: Path, *, sha256: str | None, size: int | None, timeout
         if sha256 is not None and digest != sha256:
             raise CorpusError(f"download of {url} has the wrong SHA-256 ({digest[:16]}..., expected {sha256[:16]}...); "
                               "nothing was saved; the upstream file changed or the transfer was corrupted")
-        os.replace(tmp, dest)
-        return digest
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    # The temporary file starts with '.' and does not end in .txt, so no corpus reader sees it.
+    try:
+        atomic_write(dest, download)
+    except OSError as e:  # the folder or the temporary file could not be made, or the rename failed
+        raise CorpusError(f"cannot write to the cache folder {dest.parent}: {_one_line(e)}; "
+                          "set TOKEFF_CACHE to a writable folder") from None
+    return digest
 
 
 def file_sha256(path: Path) -> str:
@@ -417,8 +413,6 @@ def _tofu_load(folder: Path) -> dict[str, Any]:
 
 
 def _tofu_record(entry: KnownEntry, f: KnownFile, folder: Path, digest: str, *, downloaded: bool) -> None:
-    from ..results import write_json
-
     records = _tofu_load(folder)
     records[f.name] = {"sha256": digest, "size": (folder / f.name).stat().st_size, "url": f.url,
                        "first_seen": datetime.now(timezone.utc).isoformat(timespec="seconds")}
