@@ -1,5 +1,6 @@
 """Atomic writes (:mod:`tokeff.files`): a file is whole or absent, and no temporary file stays
-behind; the corpus layer writes its downloads with them without loading pandas or the cache."""
+behind; the corpus layer uses them (and the cache folder) without loading pandas or the results
+cache."""
 
 from __future__ import annotations
 

@@ -25,3 +25,9 @@ class TokenizerUnavailable(TokenizerError):
 
     ``analyze`` skips such a tokenizer with a one-line note instead of stopping the run.
     """
+
+
+def one_line(x: object) -> str:
+    """``str(x)`` with every run of whitespace (newlines included) made one space: how a library's
+    message is quoted inside a tokeff error, which the CLI prints as one line."""
+    return " ".join(str(x).split())

@@ -1,10 +1,11 @@
 """Writing files so that a reader never sees half of one, and where tokeff's cache folder is.
 
-Every file tokeff writes (results, reports, cache entries, downloaded corpora, checkpoints) goes
+Every file tokeff writes (results, reports, cache entries, checksum records, checkpoints) goes
 through :func:`atomic_write`: the content is written to a temporary file in the same folder, and
 only a complete file is renamed over the target (``os.replace``, atomic on POSIX and Windows
-within one file system). An interrupted run, a full disk or a failed download leaves the old
-file or none, never a truncated one, and no temporary file behind.
+within one file system). An interrupted run or a full disk leaves the old file or none, never a
+truncated one, and no temporary file behind. (Downloaded corpora get the same treatment from
+pooch: :mod:`tokeff.corpus.download`.)
 
 This module imports only the standard library (``platformdirs`` when the cache folder is asked
 for), so the corpus layer can use it without loading pandas.

@@ -47,7 +47,7 @@ def load_corpus(spec: str, *, lines: bool = False, language: str = "und", errors
 
         return [known_corpus(spec.removeprefix("known:"), languages=languages)]
     if spec.startswith("hf:"):
-        from .known import hf_corpus
+        from .hf_datasets import hf_corpus
 
         return [hf_corpus(spec, language=language)]
     path, _, field = spec.partition(".jsonl:")
