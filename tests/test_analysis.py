@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from tokeff.adapters.simple import BytesTokenizer, CharsTokenizer
-from tokeff.analysis import Measurement, MetricSettings, _merge, _run_shard, measure
+from tokeff.analysis import Measurement, MetricSettings, chunks, measure, merge, new_state, update
+from tokeff.metrics.batch import WordTable
 from tokeff.corpus.core import Corpus, Document
 from tokeff.results import METRIC_COLUMNS
 
@@ -97,12 +98,19 @@ def test_chunking_by_characters_changes_no_number():
 
 
 def test_chunks_are_cut_by_documents_and_by_characters():
-    from tokeff.analysis import _chunks
-
     docs = [Document("x" * n, "xx", str(i)) for i, n in enumerate([3, 3, 3, 10, 1, 1, 1, 1])]
     corpus = Corpus("c", lambda: iter(docs))
-    sizes = [[len(d.text) for d in c] for c in _chunks(corpus, MetricSettings(split="all", chunk_docs=3, chunk_chars=6))]
+    sizes = [[len(d.text) for d in c] for c in chunks(corpus, MetricSettings(split="all", chunk_docs=3, chunk_chars=6))]
     assert sizes == [[3, 3], [3], [10], [1, 1, 1], [1]]
+
+
+def _run_shard(corpus, tokenizers, settings, shard, shards):
+    """The state of every ``shards``-th chunk from ``shard`` on, measured in this process."""
+    state, table = new_state(corpus, tokenizers, settings), WordTable()
+    for k, docs in enumerate(chunks(corpus, settings)):
+        if k % shards == shard:
+            update(state, table, docs, tokenizers, settings)
+    return state
 
 
 def test_shards_merge_to_the_single_pass_state():
@@ -110,8 +118,8 @@ def test_shards_merge_to_the_single_pass_state():
     whole = _run_shard(corpus, TOKENIZERS, SMALL_CHUNKS, 0, 1)
     parts = [_run_shard(corpus, TOKENIZERS, SMALL_CHUNKS, s, 3) for s in range(3)]
     merged = parts[2]
-    _merge(merged, parts[0])
-    _merge(merged, parts[1])
+    merge(merged, parts[0])
+    merge(merged, parts[1])
     for name in whole:
         a, b = whole[name]["compression"].strata.by_language, merged[name]["compression"].strata.by_language
         assert sorted(a) == sorted(b)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tokeff.cache import CacheWarning, ResultsCache, cache_root, corpus_fingerprint, stable_hash
+from tokeff.cache import CacheWarning, ResultsCache, cache_root, stable_hash
+from tokeff.corpus.fingerprint import corpus_fingerprint
 from tokeff.corpus.core import Corpus, Document
 from tokeff.results import tidy
 

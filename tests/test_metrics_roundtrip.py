@@ -149,7 +149,7 @@ def test_unsure_ids_are_left_to_the_library():
 def test_token_lengths_from_the_spelling_are_the_librarys(tokenizers):
     """The token-length histogram reads piece lengths off the round trip's table where it is
     sure: for every id of every vocabulary, the same lengths as the library's own token bytes."""
-    from tokeff.metrics.coverage import _library_piece_bytes, piece_bytes
+    from tokeff.metrics.token_lengths import _library_piece_bytes, piece_bytes
 
     checked = 0
     for name, tok in tokenizers.items():

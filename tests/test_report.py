@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from tokeff.errors import TokeffError
-from tokeff.report import build_report
+from tokeff.reporting import build_report
 
 pypdf = pytest.importorskip("pypdf")
 

@@ -7,10 +7,10 @@ import math
 import pandas as pd
 import pytest
 
-from tokeff.report import fmt
-from tokeff.report.findings import ci_phrase, overlap
-from tokeff.report.names import language_label, short_names
-from tokeff.report.style import palette
+from tokeff.reporting import fmt
+from tokeff.reporting.findings import ci_phrase, overlap
+from tokeff.reporting.names import language_label, short_names
+from tokeff.reporting.style import palette
 
 
 def test_library_prefixes_are_dropped_when_unambiguous() -> None:

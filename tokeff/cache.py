@@ -1,8 +1,8 @@
-"""The tokeff cache folder and the results cache inside it.
+"""The results cache: every stage's finished work, stored under a key naming all it depends on.
 
 Users rerun ``analyze`` many times, usually changing one thing (one tokenizer added, one metric
-setting changed). Each finished piece of work is stored under a key that names everything it
-depends on, so a rerun recomputes only what is new::
+setting changed). Each stage of the pipeline (:mod:`tokeff.pipeline`) stores its results per
+(corpus, tokenizer) with :meth:`ResultsCache.cached`, so a rerun recomputes only what is new::
 
     <cache>/corpora/<name>/...   downloaded corpora (see :mod:`tokeff.corpus.known`)
     <cache>/results/<key>.json   one cached table per key
@@ -13,14 +13,16 @@ The cache folder is ``$TOKEFF_CACHE`` if set, else the platform's user cache fol
 What goes into a key. A cached result is only reused when *every* input that could change it is
 the same, so a key is a hash over:
 
-* the corpus **content** (:func:`corpus_fingerprint`: every document's id, language and text,
-  and the train fraction that decides the splits) -- not its name or path, so an edited file is a
-  new corpus, and the same file read from another folder is the same one;
+* the stage (``measure``, ``train``) and the names that appear in its rows (corpus, tokenizer);
+* the corpus **content** (:func:`tokeff.corpus.fingerprint.corpus_fingerprint`: every document's
+  id, language and text, and the train fraction that decides the splits);
 * the tokenizer fingerprint (the adapter's job: a hash of its vocabulary/merges or its name and
-  version);
-* the metric settings (split, bootstrap samples, seed, ...);
-* the tokeff version, added by :meth:`ResultsCache.key` itself, so an upgrade that fixes a metric
-  never serves numbers computed by the old code.
+  version), and that of any other tokenizer its numbers depend on (the baseline);
+* the whole settings object of the stage (:class:`~tokeff.metrics.settings.MetricSettings`,
+  :class:`~tokeff.settings.TrainSettings`), every field of it, so a new setting is in the key
+  the day it is added;
+* the tokeff version and a hash of its code, added by :meth:`ResultsCache.key` itself, so an
+  upgrade that fixes a metric never serves numbers computed by the old code.
 
 Storage. Each entry is a small JSON file (columns, dtypes, values), chosen over pickle so that a
 cache file can never run code when read and survives pandas upgrades, and over CSV so that floats
@@ -35,17 +37,15 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import struct
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
 
-from tokeff.corpus.core import Corpus, Document
-from tokeff.files import atomic_write, cache_root
+from .files import atomic_write, cache_root
 
 #: Bump when the on-disk layout of a cache entry changes; older entries then read as misses.
 CACHE_FORMAT = 1
@@ -95,39 +95,6 @@ def stable_hash(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def corpus_fingerprint(corpus: Corpus, documents: Iterable[Document] | None = None) -> str:
-    """A hash of a corpus's content, computed in one streaming pass.
-
-    Every document contributes its ``doc_id``, ``language`` and ``text`` in corpus order, each
-    length-prefixed so that no two different corpora can produce the same byte stream (``"ab"+"c"``
-    versus ``"a"+"bc"``). The train fraction is included because it decides which documents are
-    measured. The corpus name is *not*: renaming a corpus does not change its numbers (a caller
-    that stores the name in its cached table should put the name in the key as well).
-
-    Memory stays constant: one document at a time, whatever the corpus size. A caller that
-    streams the corpus anyway passes its documents (``corpus.documents("all")``, in order) as
-    ``documents``, so one pass serves both.
-    """
-    h = hashlib.sha256()
-    h.update(f"tokeff-corpus-v1 train_fraction={corpus.train_fraction!r}\n".encode())
-    length = struct.Struct("<Q").pack  # 8 bytes, little-endian
-    buf = bytearray()  # the same bytes, handed to the hash a megabyte at a time (fewer calls)
-    for doc in corpus.documents("all") if documents is None else documents:
-        i, lang, text = (doc.doc_id.encode("utf-8", "surrogatepass"), doc.language.encode("utf-8", "surrogatepass"),
-                         doc.text.encode("utf-8", "surrogatepass"))
-        buf += length(len(i))
-        buf += i
-        buf += length(len(lang))
-        buf += lang
-        buf += length(len(text))
-        buf += text
-        if len(buf) >= 1 << 20:
-            h.update(buf)
-            buf.clear()
-    h.update(buf)
-    return h.hexdigest()
-
-
 @dataclass
 class ResultsCache:
     """Cached result tables under ``<root>/results/``, one JSON file per key.
@@ -135,11 +102,12 @@ class ResultsCache:
     Typical use (one tokenizer at a time, so adding one recomputes only that one)::
 
         cache = ResultsCache()                    # or ResultsCache(tmp_path) in a test
-        k = cache.key(corpus_fingerprint(corpus), tokenizer.fingerprint, settings)
-        df = cache.get(k)
-        if df is None:
-            df = compute(...)
-            cache.put(k, df)
+        entry = cache.cached("measure", ("metrics", "token_lengths"), corpus=fingerprint,
+                             tokenizer=tok.fingerprint(), settings=metric_settings)
+        tables = entry.get()                      # None on a miss
+        if tables is None:
+            tables = compute(...)
+            entry.put(tables)
 
     Attributes:
         root: the cache folder (default :func:`cache_root`).
@@ -161,6 +129,11 @@ class ResultsCache:
     def key(self, *parts: Any) -> str:
         """The key for ``parts`` (JSON-serializable) under this tokeff version and cache format."""
         return stable_hash("tokeff-results", CACHE_FORMAT, self.version, *parts)
+
+    def cached(self, stage: str, parts: Sequence[str], **key: Any) -> "Entry":
+        """The entry of ``stage`` whose tables are named ``parts``, under a key made of every
+        keyword (dataclasses count field by field: a settings object is keyed whole)."""
+        return Entry(self, self.key(stage, {k: _plain(v) for k, v in key.items()}), tuple(parts))
 
     def path(self, key: str) -> Path:
         if not key or not all(c in "0123456789abcdef" for c in key):
@@ -228,6 +201,29 @@ class ResultsCache:
         if self.folder.is_dir():
             shutil.rmtree(self.folder)
         return n
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stage result in the cache: several tables stored and read together."""
+
+    cache: ResultsCache
+    key: str
+    parts: tuple[str, ...]
+
+    def get(self) -> tuple[pd.DataFrame, ...] | None:
+        """The stored tables, or None unless all of them are there."""
+        return self.cache.get_parts(self.key, self.parts)
+
+    def put(self, tables: Sequence[pd.DataFrame]) -> None:
+        self.cache.put_parts(self.key, self.parts, tables)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON data for a key: dataclasses as dicts of every field, tuples as lists."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return value
 
 
 def _encode(df: pd.DataFrame, key: str, f: IO[str]) -> None:

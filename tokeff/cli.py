@@ -15,40 +15,41 @@ import sys
 import warnings
 from pathlib import Path
 
-from .errors import TokeffError
+from .errors import TokeffError, missing_dependency
 
-EPILOG_ANALYZE = """\
-corpus specs:
-  default                the embedded default: Python's English docs, standard-library code,
-                         and tokeff's own 25-language parallel sample
-  PATH.txt               one document per blank-line-separated block (--lines: per line)
-  DIR                    every .txt file below a folder
-  PATH.jsonl[:FIELD]     JSON lines, the text in FIELD (default: text)
-  parallel:DIR           <lang>.txt files aligned line by line (e.g. NTREX-128)
-  known:NAME             a public corpus fetched once, checksum-verified, then cached
-                         (python -m tokeff corpora lists them)
+def _spec_lines(rows: list[tuple[str, str]], width: int = 78) -> list[str]:
+    """``  FORM   what it is``, wrapped under a 25-column gutter."""
+    import textwrap
 
-tokenizer specs:
-  bytes | chars          UTF-8 bytes (the baseline) | Unicode code points
-  tiktoken:NAME          gpt2, r50k_base, p50k_base, cl100k_base, o200k_base (TIKTOKEN_CACHE_DIR offline)
-  tiktoken:PATH.tiktoken[@PATTERN]
-                         a tiktoken ranks file (e.g. from `tokeff train-bpe --format tiktoken`),
-                         pre-split with PATTERN: cl100k (default), gpt2, o200k
-  hf:NAME_OR_PATH        a tokenizer.json, a folder (tokenizer.json or vocab.json+merges.txt), a hub name
-  spm:PATH.model         a SentencePiece model
-  tokeff:PATH.json       a model saved by `tokeff train-bpe`
-  train:KIND:VOCAB       trained here on the corpora's train split; KIND: hf-bpe, spm-unigram,
-                         spm-bpe, bpe (tokeff's own)
+    out = []
+    for form, text in rows:
+        body = textwrap.wrap(text.replace("`", ""), width - 25, break_on_hyphens=False) or [""]
+        if len(form) > 21:
+            out.append(f"  {form}")
+            out += [" " * 25 + line for line in body]
+        else:
+            out.append(f"  {form:<21}  {body[0]}")
+            out += [" " * 25 + line for line in body[1:]]
+    return out
 
-Every metric is measured on the held-out eval split (a deterministic 20% of documents), the
-same text for every tokenizer. Tokenizers that cannot be loaded offline are skipped with a note.
 
-examples:
-  python -m tokeff analyze
-  python -m tokeff analyze --corpus parallel:../shared/corpora/ntrex128 \\
-      --tokenizer tiktoken:cl100k_base --tokenizer spm:mistral.model --out ntrex
-  python -m tokeff analyze --train --budget flops=2e12 --model-size tiny
-"""
+def analyze_epilog() -> str:
+    """The specs and examples under ``analyze --help``, from the registries."""
+    from .adapters.registry import spec_help
+    from .corpus.registry import specs
+    from .metrics.registry import PROFILES, families
+
+    measured = ", ".join(f.name for f in families() if f.accumulator is not None)
+    lines = ["corpus specs:", *_spec_lines([(s.form, s.help) for s in specs()]), "",
+             "tokenizer specs:", *_spec_lines(spec_help()), "",
+             f"metric families (--metrics): {measured}; profiles: {', '.join(PROFILES)}", "",
+             "Every metric is measured on the held-out eval split (a deterministic 20% of documents), the",
+             "same text for every tokenizer. Tokenizers that cannot be loaded offline are skipped with a note.",
+             "", "examples:", "  python -m tokeff analyze",
+             "  python -m tokeff analyze --corpus parallel:../shared/corpora/ntrex128 \\",
+             "      --tokenizer tiktoken:cl100k_base --tokenizer spm:mistral.model --out ntrex",
+             "  python -m tokeff analyze --train --budget flops=2e12 --model-size tiny"]
+    return "\n".join(lines) + "\n"
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -64,14 +65,30 @@ def _corpus_options(p: argparse.ArgumentParser) -> None:
 
 
 def _train_options(p: argparse.ArgumentParser) -> None:
+    from .lm.model import PRESETS
+
     p.add_argument("--train", action="store_true", help="also train the shared small LM per tokenizer and report bits per byte")
     p.add_argument("--budget", metavar="KIND=N", help="training budget per tokenizer: flops=1e13 | bytes=5e6 | tokens=1e6 | steps=200 "
                    "(default: equal FLOPs, sized to run in seconds on a laptop CPU)")
-    p.add_argument("--model-size", default="tiny", metavar="PRESET", help="model preset: tiny (default), small, medium")
+    p.add_argument("--model-size", default="tiny", metavar="PRESET",
+                   help=f"model preset: {', '.join(PRESETS)} (default tiny)")
     p.add_argument("--device", default="auto", help="auto (CUDA or MPS when present, else CPU), cpu, cuda, mps")
 
 
+def _engine_options(p: argparse.ArgumentParser) -> None:
+    from .engine import ENGINES
+
+    p.add_argument("--engine", default="local", choices=ENGINES.names(),
+                   help="; ".join(f"{e.name}: {e.help}" for e in ENGINES))
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes (local engine, the command's own included) or workers (a local Dask cluster); "
+                        "default: one per core")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler to run on (default: a cluster on this machine)")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .settings import DEFAULT_TOKENIZERS
+
     parser = argparse.ArgumentParser(
         prog="python -m tokeff",
         description="What does my choice of tokenizer cost me, and what does it buy? "
@@ -82,21 +99,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("analyze", help="measure tokenizers on corpora; write metrics.csv, run.json, report.pdf",
                        description="Measure tokenizers on corpora and write a results folder with a report.",
-                       epilog=EPILOG_ANALYZE, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=analyze_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     a.add_argument("--corpus", action="append", metavar="SPEC", help="a corpus to analyse (repeatable; default: default)")
     a.add_argument("--tokenizer", action="append", metavar="SPEC",
-                   help="a tokenizer to compare (repeatable; default: bytes, tiktoken:gpt2, tiktoken:cl100k_base, "
-                        "tiktoken:o200k_base, train:hf-bpe:8192, train:spm-unigram:8192, train:bpe:8192)")
+                   help=f"a tokenizer to compare (repeatable; default: {', '.join(DEFAULT_TOKENIZERS)})")
     a.add_argument("--out", default="results", metavar="DIR", help="results folder (default: results)")
     a.add_argument("--baseline", metavar="NAME", help="tokenizer that normalized sequence length is relative to (default: the first --tokenizer)")
     a.add_argument("--bootstrap", type=int, default=1000, metavar="B", help="bootstrap replicates for 95%% confidence intervals (0: none)")
     a.add_argument("--seed", type=int, default=0, help="seed for the bootstrap and training (default 0)")
-    a.add_argument("--workers", type=int, metavar="N", help="processes for the measurement pass, the command's own included (default: one per core)")
     a.add_argument("--reference", metavar="LANG", help="language premiums are relative to (default: the corpus's own, eng for NTREX)")
+    a.add_argument("--metrics", metavar="PROFILE", default="all",
+                   help="what to measure: all (default), compression (bytes, characters and tokens only: the cheapest "
+                        "pass), or metric families separated by commas (see below)")
     a.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache (TOKEFF_CACHE)")
     a.add_argument("--refresh", action="store_true", help="recompute cached results and store the new ones")
     a.add_argument("--no-report", action="store_true", help="write the data files but no report")
     _corpus_options(a)
+    _engine_options(a)
     _train_options(a)
     _common(a)
 
@@ -136,36 +155,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _options(args: argparse.Namespace) -> dict:
+    """The flat settings keywords (:data:`tokeff.settings.KEYWORDS`) the parsed arguments give."""
+    opts: dict = {"progress": not args.no_progress}
+    for arg, key in (("lines", "lines"), ("errors", "errors"), ("seed", "seed"), ("bootstrap", "bootstrap"),
+                     ("baseline", "baseline"), ("reference", "reference_language"), ("metrics", "metrics"),
+                     ("engine", "engine"), ("workers", "workers"), ("scheduler", "scheduler"),
+                     ("train", "train"), ("budget", "budget"), ("model_size", "model"), ("device", "device")):
+        if getattr(args, arg, None) is not None:
+            opts[key] = getattr(args, arg)
+    if getattr(args, "languages", None):
+        opts["languages"] = [x.strip() for x in args.languages.split(",") if x.strip()]
+    if hasattr(args, "no_cache"):
+        opts["cache"] = not args.no_cache
+        opts["refresh"] = args.refresh
+    if hasattr(args, "no_report"):
+        opts["report"] = not args.no_report
+    return opts
+
+
 def _run(args: argparse.Namespace) -> int:
     from . import api
+    from .settings import DEFAULT_TOKENIZERS
 
-    progress = not args.no_progress
-    corpus_opts = {"lines": getattr(args, "lines", False), "errors": getattr(args, "errors", "strict")}
-    if getattr(args, "languages", None):
-        corpus_opts["languages"] = [x.strip() for x in args.languages.split(",") if x.strip()]
     command = "python -m tokeff " + shlex.join(sys.argv[1:])
     if args.command == "analyze":
-        df = api.analyze(args.tokenizer or api.DEFAULT_TOKENIZERS, args.corpus or ["default"], out=args.out,
-                         train=args.train, budget=args.budget, model=args.model_size, device=args.device,
-                         seed=args.seed, bootstrap=args.bootstrap, baseline=args.baseline, workers=args.workers,
-                         reference_language=args.reference, cache=not args.no_cache, refresh=args.refresh,
-                         progress=progress, report=not args.no_report, command=command, **corpus_opts)
-        print(api.summary_table(df))
+        result = api.analyze(args.tokenizer or DEFAULT_TOKENIZERS, args.corpus or ["default"], out=args.out,
+                             command=command, **_options(args))
+        print(api.summary_table(result))
         print(f"\nwrote {Path(args.out) / 'metrics.csv'}" + ("" if args.no_report else f" and {Path(args.out) / 'report.pdf'}"))
     elif args.command == "sweep":
         sizes = _int_list(args.vocab)
-        df = api.sweep(args.corpus or ["default"], sizes, pattern=args.pattern, out=args.out, train=args.train,
-                       budget=args.budget, model=args.model_size, device=args.device, seed=args.seed,
-                       bootstrap=args.bootstrap, progress=progress, command=command, **corpus_opts)
-        print(api.summary_table(df))
+        result = api.sweep(args.corpus or ["default"], sizes, pattern=args.pattern, out=args.out, command=command,
+                           **_options(args))
+        print(api.summary_table(result))
         print(f"\nwrote {Path(args.out) / 'report.pdf'}")
     elif args.command == "train-bpe":
-        path = api.train_bpe_cli(args.corpus, args.vocab_size, pattern=args.pattern, special_tokens=args.special,
-                                 min_frequency=args.min_frequency, out=args.out, fmt=args.format,
-                                 progress=progress, **corpus_opts)
+        read = {k: v for k, v in _options(args).items() if k in ("lines", "errors", "languages")}
+        path = api.train_bpe_file(args.corpus, args.vocab_size, pattern=args.pattern, special_tokens=args.special,
+                                  min_frequency=args.min_frequency, out=args.out, fmt=args.format,
+                                  progress=not args.no_progress, **read)
         print(f"wrote {path}")
     elif args.command == "report":
-        from .report import build_report
+        from .reporting import build_report
 
         folder = Path(args.results)
         if not (folder / "metrics.csv").exists():
@@ -208,7 +240,12 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except ModuleNotFoundError as e:
+        if "--debug" in (argv if argv is not None else sys.argv):
+            raise
+        return missing_dependency(e)
     args = parser.parse_args(argv)
     if not args.debug:
         warnings.filterwarnings("default")
@@ -224,6 +261,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"tokeff: error: {e}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as e:
+        if args.debug or (e.name or "").partition(".")[0] == "tokeff":
+            raise
+        return missing_dependency(e)
     except KeyboardInterrupt:
         if args.debug:
             raise

@@ -7,6 +7,8 @@ keeps its traceback.
 
 from __future__ import annotations
 
+import sys
+
 
 class TokeffError(Exception):
     """A problem the user can fix: the message says what is wrong and what to do."""
@@ -31,3 +33,12 @@ def one_line(x: object) -> str:
     """``str(x)`` with every run of whitespace (newlines included) made one space: how a library's
     message is quoted inside a tokeff error, which the CLI prints as one line."""
     return " ".join(str(x).split())
+
+
+def missing_dependency(error: ModuleNotFoundError) -> int:
+    """Say in one line that this Python lacks a package tokeff needs, and how to get the one that
+    has them; the exit status (2). Usually tokeff was run with a Python outside its virtualenv."""
+    print(f"tokeff: error: the Python package {error.name!r} is missing in this Python ({sys.executable}); "
+          "set up tokeff's environment with `make setup` and run `.venv/bin/python -m tokeff ...` "
+          "(or `source .venv/bin/activate` first)", file=sys.stderr)
+    return 2

@@ -6,7 +6,7 @@ A run of ``analyze`` (or ``sweep``) writes one folder; the report is rebuilt fro
     run.json      settings, versions, corpora and tokenizers described, timings
     curves.csv    learning curves when a model was trained (tokenizer, step, ... bits_per_byte)
     cost.csv      the cost model when a model was trained or tokens/byte are known
-    report.pdf, report.md, *.png   written by :mod:`tokeff.report`
+    report.pdf, report.md, *.png   written by :mod:`tokeff.reporting`
 
 Every write goes to a temporary file in the same folder and is then renamed over the target, so
 an interrupted run never leaves a half-written file: what is there is always whole

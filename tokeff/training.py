@@ -1,4 +1,4 @@
-"""Train the shared small LM under every tokenizer of an analysis, on the same text.
+"""The training stage: the shared small LM trained under every tokenizer of a run, on the same text.
 
 Every tokenizer gets the same training text (the corpora's train split), the same evaluation
 text (a fixed slice of their eval split, the same bytes for every tokenizer), the same model
@@ -13,52 +13,68 @@ import json
 import math
 import shutil
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from . import results
 from .corpus import Corpus, train_texts
 from .errors import TokeffError
+from .record import CorpusRecord, TrainingRecord
+from .settings import Settings, TrainSettings
+
+if TYPE_CHECKING:
+    from .cache import ResultsCache
+    from .pipeline import Loaded
 
 #: Tokenizers with more ids than this get no LM: the embedding would dwarf the model
 #: (``chars`` has all of Unicode, 1,114,112 ids).
 MAX_LM_VOCAB = 262_144
 
-#: Evaluation text per corpus for the LM: enough for a stable bits per byte, small enough that
-#: scoring every token stays a fraction of a seconds-long training run.
-EVAL_BYTES_PER_CORPUS = 4_000
+
+@dataclass
+class Training:
+    """What the training stage produced: LM rows for the metrics table, the learning curves, the
+    cost model, and the record of how (``run.json``'s ``training``)."""
+
+    rows: pd.DataFrame
+    curves: pd.DataFrame | None
+    cost: pd.DataFrame | None
+    record: TrainingRecord
 
 
-def lm_eval_texts(corpora: Sequence[Corpus], eval_bytes: Sequence[int] | None = None) -> list[str]:
+def lm_eval_texts(corpora: Sequence[Corpus], eval_bytes: Sequence[int] | None = None,
+                  per_corpus: int = TrainSettings.eval_bytes) -> list[str]:
     """The LM's evaluation texts: from each corpus, every k-th eval document, k chosen so about
-    :data:`EVAL_BYTES_PER_CORPUS` bytes are taken. A stride rather than a prefix, so that a corpus
-    stored language by language (a parallel corpus) is scored in all its languages, not only the
-    first one. ``eval_bytes``: each corpus's eval-split size in UTF-8 bytes when the caller has it
-    (else it is counted). The training texts are the whole train split (``train_texts``)."""
+    ``per_corpus`` bytes are taken. A stride rather than a prefix, so that a corpus stored
+    language by language (a parallel corpus) is scored in all its languages, not only the first
+    one. ``eval_bytes``: each corpus's eval-split size in UTF-8 bytes when the caller has it (else
+    it is counted). The training texts are the whole train split (``train_texts``)."""
     evals: list[str] = []
     for i, c in enumerate(corpora):
         size = eval_bytes[i] if eval_bytes is not None else sum(len(t.encode("utf-8")) for t in c.texts("eval"))
-        stride = max(1, math.ceil(size / EVAL_BYTES_PER_CORPUS))
+        stride = max(1, math.ceil(size / per_corpus))
         evals += [t for k, t in enumerate(c.texts("eval")) if k % stride == 0]
     return evals
 
 
-def check_training_options(budget: str | None, model: str) -> None:
+def check_training_settings(training: TrainSettings) -> None:
     """Fail with one line, before any work, on a budget or model preset the LM loop would refuse
     (it would otherwise only find out after the measurement pass)."""
     from .lm.budget import Budget
     from .lm.model import model_config
 
-    if budget is not None:
+    if training.budget is not None:
         try:
-            Budget.parse(budget)
+            Budget.parse(training.budget)
         except ValueError as e:
-            raise TokeffError(f"--budget {budget}: {e}; e.g. --budget steps=200") from None
+            raise TokeffError(f"--budget {training.budget}: {e}; e.g. --budget steps=200") from None
     try:
-        model_config(model)
+        model_config(training.model)
     except ValueError as e:
-        raise TokeffError(f"--model-size {model}: {e}") from None
+        raise TokeffError(f"--model-size {training.model}: {e}") from None
 
 
 def _slug(name: str) -> str:
@@ -70,49 +86,53 @@ def _slug(name: str) -> str:
 TIMING_METRICS = ("achieved_flops_per_second",)
 
 
-def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, device: str, seed: int,
-              progress: bool, folder: Path | None, note: Callable[[str], None], cache=None,
-              fingerprints: Sequence[str] = (), refresh: bool = False,
-              eval_bytes: Sequence[int] | None = None) -> tuple[pd.DataFrame, dict]:
-    """Train one LM per tokenizer; return the metrics table with the LM rows added, and the
-    training settings for ``run.json``.
+def train(loaded: "Loaded", described: Sequence[CorpusRecord], settings: Settings,
+          cache: "ResultsCache | None" = None, *, folder: Path | None = None,
+          note: Callable[[str], None] = print) -> Training:
+    """Train one LM per tokenizer (see the module docstring).
 
     Writes ``curves.csv``/``cost.csv`` after every tokenizer, so an interrupted run keeps what
     finished, and checkpoints let a rerun resume the one in flight. With a results ``cache``
-    (keyed by the corpora's ``fingerprints``, the tokenizer, budget, model, seed and device) a
-    tokenizer already trained under the same settings is not trained again; its checkpoint
-    folder is removed once its results are stored (the optimizer state of a 200k vocabulary is
-    hundreds of megabytes). ``refresh`` trains again and replaces what is cached."""
+    (keyed by the corpora's content, the tokenizer and every training setting) a tokenizer
+    already trained under the same settings is not trained again; its checkpoint folder is
+    removed once its results are stored (the optimizer state of a 200k vocabulary is hundreds of
+    megabytes). ``settings.refresh`` trains again and replaces what is cached."""
     from .lm import DEFAULT_BUDGET
     from .lm.train import resolve_device
 
+    training = settings.training or TrainSettings()
     corpora: list[Corpus] = loaded.corpora
-    evals = lm_eval_texts(corpora, eval_bytes)
-    train: list[str] | None = None  # read at the first run that is not cached (if all are: never)
+    evals = lm_eval_texts(corpora, [d.bytes for d in described], training.eval_bytes)
+    train_set: list[str] | None = None  # read at the first run that is not cached (if all are: never)
     corpus_name = "+".join(c.name for c in corpora)
-    budget = str(budget or DEFAULT_BUDGET)
+    budget = str(training.budget or DEFAULT_BUDGET)
+    seed = training.seeds[0]
     curves: list[pd.DataFrame] = []
     costs: list[pd.DataFrame] = []
     lm_rows: list[pd.DataFrame] = []
-    info: dict = {"corpus": corpus_name, "budget": budget, "model": model, "seed": seed,
-                  "eval_texts": len(evals),
-                  "eval_bytes": sum(len(t.encode("utf-8")) for t in evals), "skipped": [], "runs": []}
-    settings = [list(fingerprints), budget, model, seed, resolve_device(device).type, EVAL_BYTES_PER_CORPUS]
+    record = TrainingRecord(corpus=corpus_name, budget=budget, model=training.model, seeds=[seed],
+                            eval_texts=len(evals), eval_bytes=sum(len(t.encode("utf-8")) for t in evals))
+    # the key: every training setting, with the device as it resolves here ("auto" is not a device)
+    keyed = replace(training, budget=budget, seeds=(seed,), device=resolve_device(training.device).type)
     for tok in loaded.tokenizers:
         if tok.vocab_size > MAX_LM_VOCAB:
             note(f"no LM for {tok.name}: {tok.vocab_size:,} ids is too many for an embedding table")
-            info["skipped"].append({"tokenizer": tok.name, "reason": f"vocabulary of {tok.vocab_size} ids"})
+            record.skipped.append({"tokenizer": tok.name, "reason": f"vocabulary of {tok.vocab_size} ids"})
             continue
-        key = cache.key("train", corpus_name, tok.name, tok.fingerprint(), *settings) if cache is not None else None
-        stored = None if refresh or key is None else cache.get_parts(key, _RUN_PARTS)
+        entry = None
+        if cache is not None:
+            entry = cache.cached("train", _RUN_PARTS, corpus=corpus_name, corpora_content=[d.fingerprint for d in described],
+                                 tokenizer=tok.name, tokenizer_content=tok.fingerprint(), settings=keyed)
+        stored = None if settings.refresh or entry is None else entry.get()
         if stored is None:
             ckpt = folder / "checkpoints" / _slug(tok.name) if folder is not None else None
-            if train is None:
-                train = list(train_texts(corpora))
-            stored = _train_one(tok, train, evals, corpus_name, ckpt, note,
-                                dict(model=model, budget=budget, seed=seed, device=device, progress=progress))
-            if key is not None:
-                cache.put_parts(key, _RUN_PARTS, stored)
+            if train_set is None:
+                train_set = list(train_texts(corpora))
+            stored = _train_one(tok, train_set, evals, corpus_name, ckpt, note,
+                                dict(model=training.model, budget=budget, seed=seed, device=training.device,
+                                     progress=settings.progress))
+            if entry is not None:
+                entry.put(stored)
             if ckpt is not None:
                 shutil.rmtree(ckpt, ignore_errors=True)
         else:
@@ -122,14 +142,17 @@ def train_all(loaded, metrics: pd.DataFrame, *, budget: str | None, model: str, 
         curves.append(curve)
         costs.append(cost)
         run_info = run.iloc[0].to_dict()
-        for k in ("loss_function", "model_config", "device", "train_texts"):
-            info.setdefault(k, json.loads(run_info.pop(k)) if k == "model_config" else run_info.pop(k))
-        info["runs"].append({k: v for k, v in run_info.items() if k in _RUN_INFO})
+        record.loss_function = record.loss_function or run_info["loss_function"]
+        record.device = record.device or run_info["device"]
+        record.train_texts = record.train_texts or int(run_info["train_texts"])
+        record.model_config = record.model_config or json.loads(run_info["model_config"])
+        record.runs.append({k: v for k, v in run_info.items() if k in _RUN_INFO})
         if folder is not None:
             results.write_csv(folder / results.CURVES_FILE, _curves(curves))
             results.write_csv(folder / results.COST_FILE, pd.concat(costs, ignore_index=True))
-    out = pd.concat([metrics, *lm_rows], ignore_index=True) if lm_rows else metrics
-    return out, info
+    rows = pd.concat(lm_rows, ignore_index=True) if lm_rows else pd.DataFrame(columns=results.METRIC_COLUMNS)
+    return Training(rows, _curves(curves) if curves else None,
+                    pd.concat(costs, ignore_index=True) if costs else None, record)
 
 
 _RUN_PARTS = ("metrics", "curve", "cost", "run")

@@ -65,6 +65,17 @@ class Tokenizer(ABC):
         """Token ids for each text; adapters override this with the library's batched call."""
         return [self.encode(t) for t in texts]
 
+    #: Whether :meth:`encode_words` encodes one word at a time: for libraries whose batch call
+    #: costs more than the encoding on one-word texts (tiktoken's hands each batch to a thread pool).
+    words_one_by_one: bool = False
+
+    def encode_words(self, words: Sequence[str]) -> list[list[int]]:
+        """Token ids of each word on its own (standalone fertility): many short texts at once."""
+        if self.words_one_by_one:
+            encode = self.encode
+            return [encode(w) for w in words]
+        return self.encode_batch(words)
+
     @abstractmethod
     def decode(self, ids: Sequence[int]) -> str:
         """The text for ``ids`` (lossy tokenizers may not give back the input exactly)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import TokenizerError, TokenizerUnavailable
 from ..bpe.alphabet import UNICODE_TO_BYTE
 from .base import Tokenizer, _hash
+from .registry import FAMILIES, TokenizerFamily, prefixed
 
 
 def _byte_level_bytes(piece: str) -> bytes | None:
@@ -78,6 +79,7 @@ def _load(spec: str):
 
 class HFTokenizer(Tokenizer):
     family = "hf"
+    words_one_by_one = True  # its batch call costs more than a word's encoding
 
     def __init__(self, spec: str, tokenizer=None, *, name: str | None = None, source: str | None = None) -> None:
         self._spec = spec
@@ -148,3 +150,19 @@ class HFTokenizer(Tokenizer):
         from tokenizers import Tokenizer as HFTok
 
         self.__init__(state["spec"], HFTok.from_str(state["json"]), name=state["name"], source=state["source"])
+
+
+def _save(tok: "HFTokenizer", folder: Path, stem: str) -> Path:
+    from ..files import write_text
+
+    path = folder / f"{stem}.json"
+    write_text(path, tok.to_json())
+    return path
+
+
+FAMILIES.register(TokenizerFamily(
+    name="hf", order=20, prefix="hf", package="tokenizers",
+    specs=(("hf:NAME_OR_PATH", "HF tokenizers: a tokenizer.json, a folder (tokenizer.json or vocab.json + merges.txt), "
+                               "or a hub name (offline: HF_HUB_OFFLINE=1 uses the hub cache)"),),
+    matches=prefixed("hf"), load=lambda spec: HFTokenizer(spec.removeprefix("hf:")), save=_save,
+))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .base import Tokenizer
+from .registry import FAMILIES, TokenizerFamily
 
 
 class BytesTokenizer(Tokenizer):
@@ -16,6 +17,7 @@ class BytesTokenizer(Tokenizer):
 
     family = "bytes"
     vocab_size = 256
+    words_one_by_one = True
 
     def __init__(self, name: str = "bytes") -> None:
         self.name = name
@@ -26,6 +28,9 @@ class BytesTokenizer(Tokenizer):
 
     def decode(self, ids: Sequence[int]) -> str:
         return bytes(ids).decode("utf-8", errors="replace")
+
+    def token_bytes(self, token_id: int) -> bytes:
+        return bytes([token_id])
 
     def _pieces(self) -> tuple[list[bytes | None], bool]:
         return [bytes([i]) for i in range(256)], False
@@ -40,6 +45,7 @@ class CharsTokenizer(Tokenizer):
 
     family = "chars"
     vocab_size = 0x110000
+    words_one_by_one = True
 
     def __init__(self, name: str = "chars") -> None:
         self.name = name
@@ -50,3 +56,16 @@ class CharsTokenizer(Tokenizer):
 
     def decode(self, ids: Sequence[int]) -> str:
         return "".join(map(chr, ids))
+
+    def token_bytes(self, token_id: int) -> bytes:
+        return chr(token_id).encode("utf-8", "surrogatepass")
+
+
+FAMILIES.register(TokenizerFamily(
+    name="bytes", order=0, specs=(("bytes", "UTF-8 bytes: the baseline, one byte per token"),),
+    matches=lambda spec: spec == "bytes", load=lambda spec: BytesTokenizer(),
+))
+FAMILIES.register(TokenizerFamily(
+    name="chars", order=1, specs=(("chars", "Unicode code points"),),
+    matches=lambda spec: spec == "chars", load=lambda spec: CharsTokenizer(),
+))

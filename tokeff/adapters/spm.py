@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import TokenizerError
 from . import base
 from .base import Tokenizer, _hash
+from .registry import FAMILIES, TokenizerFamily, prefixed
 
 
 class SentencePieceTokenizer(Tokenizer):
@@ -99,3 +100,18 @@ class SentencePieceTokenizer(Tokenizer):
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(model_proto=state["proto"], name=state["name"], source=state["source"])
+
+
+def _save(tok: "SentencePieceTokenizer", folder: Path, stem: str) -> Path:
+    from ..files import atomic_write
+
+    path = folder / f"{stem}.model"
+    atomic_write(path, lambda p: p.write_bytes(tok.model_proto))
+    return path
+
+
+FAMILIES.register(TokenizerFamily(
+    name="sentencepiece", order=30, prefix="spm", package="sentencepiece",
+    specs=(("spm:PATH.model", "a SentencePiece model"),),
+    matches=prefixed("spm"), load=lambda spec: SentencePieceTokenizer(spec.removeprefix("spm:")), save=_save,
+))

@@ -23,6 +23,7 @@ from ..env import setenv
 from ..errors import TokenizerError, TokenizerUnavailable
 from . import base
 from .base import Tokenizer, _hash
+from .registry import FAMILIES, TokenizerFamily, prefixed
 
 
 def _get_encoding(name: str):
@@ -115,6 +116,7 @@ def _first_line(e: BaseException) -> str:
 
 class TiktokenTokenizer(Tokenizer):
     family = "tiktoken"
+    words_one_by_one = True  # its batch call costs more than a word's encoding
 
     def __init__(self, encoding_name: str) -> None:
         self._encoding_name = encoding_name
@@ -171,3 +173,13 @@ class TiktokenTokenizer(Tokenizer):
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(state["encoding_name"])
+
+
+FAMILIES.register(TokenizerFamily(
+    name="tiktoken", order=10, prefix="tiktoken", package="tiktoken",
+    specs=(("tiktoken:NAME", "gpt2, r50k_base, p50k_base, cl100k_base, o200k_base, or a model name tiktoken knows "
+                             "(offline: TIKTOKEN_CACHE_DIR)"),
+           ("tiktoken:PATH.tiktoken[@PATTERN]", "a tiktoken ranks file (e.g. from `tokeff train-bpe --format tiktoken`), "
+                                                "pre-split with PATTERN: cl100k (default), gpt2, o200k")),
+    matches=prefixed("tiktoken"), load=lambda spec: TiktokenTokenizer(spec.removeprefix("tiktoken:")),
+))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import TokenizerError
 from .base import Tokenizer, _hash
+from .registry import FAMILIES, TokenizerFamily, prefixed
 
 
 class TokeffBPETokenizer(Tokenizer):
@@ -43,3 +44,18 @@ class TokeffBPETokenizer(Tokenizer):
 
     def fingerprint(self) -> str:
         return _hash(self.family, self.model.pattern, self.model.merges, self.model.special_tokens)
+
+
+def _save(tok: TokeffBPETokenizer, folder: Path, stem: str) -> Path:
+    from ..files import atomic_write
+
+    path = folder / f"{stem}.json"
+    atomic_write(path, tok.model.save)
+    return path
+
+
+FAMILIES.register(TokenizerFamily(
+    name="tokeff-bpe", order=40, prefix="tokeff",
+    specs=(("tokeff:PATH.json", "a model saved by `tokeff train-bpe`"),),
+    matches=prefixed("tokeff"), load=lambda spec: TokeffBPETokenizer.from_file(spec.removeprefix("tokeff:")), save=_save,
+))

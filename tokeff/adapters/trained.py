@@ -28,18 +28,21 @@ from collections.abc import Callable, Iterable, Iterator
 
 from ..errors import TokeffError, TokenizerError
 from .base import Tokenizer
-
-KINDS = ("hf-bpe", "spm-unigram", "spm-bpe", "bpe")
+from .registry import TRAINERS, TrainerKind
 
 # SentencePiece skips "sentences" longer than this many bytes, so documents are fed line by line.
 _SPM_MAX_SENTENCE = 16384
 
 
+def is_trained_spec(spec: str) -> bool:
+    return spec.startswith("train:")
+
+
 def parse_spec(spec: str) -> tuple[str, int]:
     """``"train:hf-bpe:8192"`` -> ``("hf-bpe", 8192)``."""
     parts = spec.split(":")
-    if len(parts) != 3 or parts[1] not in KINDS or not parts[2].isdigit():
-        raise TokenizerError(f"{spec}: expected train:KIND:VOCAB with KIND one of {', '.join(KINDS)} "
+    if len(parts) != 3 or parts[1] not in TRAINERS or not parts[2].isdigit():
+        raise TokenizerError(f"{spec}: expected train:KIND:VOCAB with KIND one of {', '.join(TRAINERS.names())} "
                              "and VOCAB a whole number, e.g. train:hf-bpe:8192")
     return parts[1], int(parts[2])
 
@@ -116,10 +119,12 @@ def train_tokeff_bpe(spec: str, texts: Iterable[str], vocab_size: int) -> Tokeni
 def train_tokenizer(spec: str, texts: Callable[[], Iterable[str]]) -> Tokenizer:
     """Train the tokenizer ``spec`` names on the texts ``texts()`` yields (called once)."""
     kind, vocab = parse_spec(spec)
-    if kind == "hf-bpe":
-        return train_hf_bpe(spec, texts(), vocab)
-    if kind == "spm-unigram":
-        return train_spm(spec, texts(), vocab, "unigram")
-    if kind == "spm-bpe":
-        return train_spm(spec, texts(), vocab, "bpe")
-    return train_tokeff_bpe(spec, texts(), vocab)
+    return TRAINERS.get(kind).train(spec, texts(), vocab)
+
+
+TRAINERS.register(TrainerKind("hf-bpe", "HF tokenizers byte-level BPE (GPT-2 pre-split)", train_hf_bpe, order=0))
+TRAINERS.register(TrainerKind("spm-unigram", "SentencePiece unigram LM with byte fallback",
+                              lambda spec, texts, vocab: train_spm(spec, texts, vocab, "unigram"), order=1))
+TRAINERS.register(TrainerKind("spm-bpe", "SentencePiece BPE with byte fallback",
+                              lambda spec, texts, vocab: train_spm(spec, texts, vocab, "bpe"), order=2))
+TRAINERS.register(TrainerKind("bpe", "tokeff's own byte-level BPE (cl100k pre-split)", train_tokeff_bpe, order=3))

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..errors import CorpusError
 from .core import Corpus, Document
+from .registry import SPECS, CorpusSpec
 from .sources import parallel_corpus
 
 #: Standard-library modules that make up ``stdlib-code``; fixed so runs are comparable.
@@ -98,3 +99,11 @@ def parallel_sample_corpus() -> Corpus:
 def default_corpora() -> list[Corpus]:
     """The three corpora that ``default`` stands for."""
     return [pydoc_corpus(), stdlib_corpus(), parallel_sample_corpus()]
+
+
+SPECS.register(CorpusSpec(
+    "default", "default", "the embedded default, three corpora: `pydoc-topics` (English prose: Python's "
+    "`pydoc_data.topics`), `stdlib-code` (a fixed list of standard-library modules), `tokeff-parallel` (a "
+    "25-language, 15-script aligned sample written by this project, in `corpora/parallel/`)",
+    matches=lambda spec: spec == "default", load=lambda spec, options: default_corpora(), order=0,
+))

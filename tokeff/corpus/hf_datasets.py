@@ -15,6 +15,7 @@ from itertools import count
 from ..errors import CorpusError, one_line
 from .core import Corpus, Document
 from .download import is_offline
+from .registry import SPECS, CorpusSpec
 
 
 def parse_hf_spec(spec: str) -> tuple[str, str | None, str, str]:
@@ -83,3 +84,10 @@ def hf_corpus(spec: str, *, language: str = "und", offline: bool | None = None) 
 
 def _hf_name(dataset: str, config: str | None) -> str:
     return f"{dataset}@{config}" if config else dataset
+
+
+SPECS.register(CorpusSpec(
+    "hf", "hf:DATASET[@CONFIG][:SPLIT][:FIELD]", "a Hugging Face dataset, streamed (needs the `datasets` library)",
+    matches=lambda spec: spec.startswith("hf:"), load=lambda spec, o: [hf_corpus(spec, language=o.language)],
+    order=30,
+))

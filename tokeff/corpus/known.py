@@ -31,6 +31,7 @@ from ..errors import CorpusError
 from .core import Corpus, Document
 from .download import UnverifiedDownloadWarning, default_timeout, ensure_cached, is_offline
 from .manifest import KnownEntry, KnownFile, corpus_folder, default_manifest_path, list_known, load_manifest
+from .registry import SPECS, CorpusSpec
 from .sources import parallel_corpus, text_file_corpus
 
 # the names people import from here (the CLI, corpora/KNOWN.md)
@@ -106,3 +107,12 @@ def _build(entry: KnownEntry, files: list[KnownFile], folder: Path) -> Corpus:
         corpus = Corpus(name=entry.name, open=documents)
     corpus.description = f"{entry.description} ({entry.licence}; {entry.homepage})"
     return corpus
+
+
+SPECS.register(CorpusSpec(
+    "known", "known:NAME", "a public corpus downloaded once, checksum-verified, cached in `TOKEFF_CACHE` "
+    "(`python -m tokeff corpora` lists them; `corpora/KNOWN.md`)",
+    matches=lambda spec: spec.startswith("known:"),
+    load=lambda spec, o: [known_corpus(spec.removeprefix("known:"), languages=list(o.languages) if o.languages else None)],
+    order=20,
+))

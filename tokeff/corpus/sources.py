@@ -13,10 +13,15 @@ pre-tokenizers of byte-level BPEs split anyway. The first piece keeps the docume
 (``file.txt:LINE``), later ones add ``~K``; each piece is a document of its own in the splits and
 the bootstrap, so a one-line file of gigabytes is measured like the many documents it holds.
 JSON lines and parallel corpora keep whole lines (a record or an aligned sentence is one unit).
+
+Every corpus here opens its files through a module-level function bound with
+:func:`functools.partial`, never a closure, so it pickles and can be sent to another process; a
+folder is one shard per file (:meth:`~tokeff.corpus.core.Corpus.shards`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -24,7 +29,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import CorpusError
-from .core import Corpus, Document
+from .core import Corpus, Document, Shard, read_shards
+from .registry import SPECS, CorpusSpec, ReadOptions
 
 #: How to treat bytes that are not UTF-8: "strict" stops with the byte offset, "replace" uses U+FFFD.
 DEFAULT_ERRORS = "strict"
@@ -196,7 +202,8 @@ def text_file_corpus(path: str | Path, *, lines: bool = False, language: str = "
     check_text_file(path)
     return Corpus(
         name=name or path.stem,
-        open=lambda: _text_file_documents(path, lines=lines, language=language, errors=errors, id_prefix=path.name),
+        open=functools.partial(_text_file_documents, path, lines=lines, language=language, errors=errors,
+                               id_prefix=path.name),
         description=f"text file {path.name}" + (" (one document per line)" if lines else ""),
     )
 
@@ -210,13 +217,12 @@ def folder_corpus(path: str | Path, *, lines: bool = False, language: str = "und
         raise CorpusError(f"{root}: no non-empty .txt files in this folder; point at a folder of UTF-8 .txt files")
     for f in files:
         check_text_file(f)
-
-    def documents() -> Iterator[Document]:
-        for f in files:
-            rel = f.relative_to(root).as_posix()
-            yield from _text_file_documents(f, lines=lines, language=language, errors=errors, id_prefix=rel)
-
-    return Corpus(name=name or root.name, open=documents, description=f"{len(files)} .txt files in {root.name}/")
+    shards = tuple(
+        Shard(rel, str(f), functools.partial(_text_file_documents, f, lines=lines, language=language, errors=errors,
+                                             id_prefix=rel))
+        for f, rel in ((f, f.relative_to(root).as_posix()) for f in files))
+    return Corpus(name=name or root.name, open=functools.partial(read_shards, shards), parts=shards,
+                  description=f"{len(files)} .txt files in {root.name}/")
 
 
 def jsonl_corpus(path: str | Path, *, field: str = "text", language_field: str = "language",
@@ -225,24 +231,26 @@ def jsonl_corpus(path: str | Path, *, field: str = "text", language_field: str =
     (when present) is its language tag."""
     path = Path(path)
     check_text_file(path)
+    return Corpus(name=name or path.stem,
+                  open=functools.partial(_jsonl_documents, path, field, language_field, language, errors),
+                  description=f"JSON lines {path.name}, field {field!r}")
 
-    def documents() -> Iterator[Document]:
-        for lineno, line in read_lines(path, errors):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise CorpusError(f"{path}: line {lineno} is not valid JSON ({e.msg}); fix or remove that line") from None
-            if not isinstance(record, dict) or field not in record:
-                raise CorpusError(f"{path}: line {lineno} has no field {field!r}; name the text field as {path.name}:FIELD")
-            text = record[field]
-            if not isinstance(text, str):
-                raise CorpusError(f"{path}: line {lineno}: field {field!r} is not a string")
-            lang = record.get(language_field, language) if isinstance(record.get(language_field), str) else language
-            yield Document(text, lang, f"{path.name}:{lineno}")
 
-    return Corpus(name=name or path.stem, open=documents, description=f"JSON lines {path.name}, field {field!r}")
+def _jsonl_documents(path: Path, field: str, language_field: str, language: str, errors: str) -> Iterator[Document]:
+    for lineno, line in read_lines(path, errors):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise CorpusError(f"{path}: line {lineno} is not valid JSON ({e.msg}); fix or remove that line") from None
+        if not isinstance(record, dict) or field not in record:
+            raise CorpusError(f"{path}: line {lineno} has no field {field!r}; name the text field as {path.name}:FIELD")
+        text = record[field]
+        if not isinstance(text, str):
+            raise CorpusError(f"{path}: line {lineno}: field {field!r} is not a string")
+        lang = record.get(language_field, language) if isinstance(record.get(language_field), str) else language
+        yield Document(text, lang, f"{path.name}:{lineno}")
 
 
 def _count_lines(path: Path) -> int:
@@ -288,11 +296,52 @@ def parallel_corpus(path: str | Path, *, reference_language: str | None = None, 
         raise CorpusError(f"{root}: files are not aligned: {files[ref].name} has {counts[ref]} lines but {detail}; "
                           "every <lang>.txt must have one line per sentence")
 
-    def documents() -> Iterator[Document]:
-        for lang, f in files.items():
-            for lineno, text in read_lines(f, errors):
-                if text.strip():
-                    yield Document(text, lang, f"line:{lineno}")
-
-    return Corpus(name=name or root.name, open=documents, parallel=True, reference_language=ref,
+    return Corpus(name=name or root.name, open=functools.partial(_parallel_documents, tuple(files.items()), errors),
+                  parallel=True, reference_language=ref,
                   description=f"parallel corpus, {len(files)} languages x {counts[ref]} aligned lines")
+
+
+def _parallel_documents(files: tuple[tuple[str, Path], ...], errors: str) -> Iterator[Document]:
+    for lang, f in files:
+        for lineno, text in read_lines(f, errors):
+            if text.strip():
+                yield Document(text, lang, f"line:{lineno}")
+
+
+def _jsonl_path(spec: str) -> tuple[str, str] | None:
+    """(path, field) of a ``PATH.jsonl[:FIELD]`` spec, else None."""
+    path, _, field = spec.partition(".jsonl:")
+    if field:
+        return path + ".jsonl", field
+    return (spec, "text") if spec.endswith(".jsonl") else None
+
+
+def _load_path(spec: str, options: ReadOptions) -> list[Corpus]:
+    p = Path(spec)
+    if p.is_dir():
+        return [folder_corpus(p, lines=options.lines, language=options.language, errors=options.errors)]
+    return [text_file_corpus(p, lines=options.lines, language=options.language, errors=options.errors)]
+
+
+SPECS.register(CorpusSpec(
+    "parallel", "parallel:DIR", "`<lang>.txt` files aligned line by line (NTREX-128 layout); CRLF is handled",
+    matches=lambda spec: spec.startswith("parallel:"),
+    load=lambda spec, o: [parallel_corpus(spec.removeprefix("parallel:"), errors=o.errors,
+                                          languages=list(o.languages) if o.languages else None)],
+    order=10,
+))
+SPECS.register(CorpusSpec(
+    "jsonl", "PATH.jsonl[:FIELD]", "JSON lines, text in `FIELD` (default `text`)",
+    matches=lambda spec: _jsonl_path(spec) is not None,
+    load=lambda spec, o: [jsonl_corpus(_jsonl_path(spec)[0], field=_jsonl_path(spec)[1], language=o.language,
+                                       errors=o.errors)],
+    order=50,
+))
+SPECS.register(CorpusSpec(
+    "folder", "DIR", "every `.txt` file below a folder",
+    matches=lambda spec: Path(spec).is_dir(), load=_load_path, order=60,
+))
+SPECS.register(CorpusSpec(
+    "text", "PATH.txt", "one document per blank-line-separated block (`--lines`: per line)",
+    matches=lambda spec: Path(spec).exists() or spec.endswith(".txt"), load=_load_path, order=70,
+))

@@ -36,13 +36,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from ..text import count_words
-from .model import IGNORE_INDEX, LOSS_FN
+from .model import IGNORE_INDEX
+
+#: The evaluation loss: token-level cross-entropy in nats per target (0 for ignored ones), the
+#: same loss as training's default, kept per target so each document's nats add up separately.
+#: Evaluation always uses plain cross-entropy, whatever loss the model was trained with.
+LOSS_PER_TARGET = torch.nn.CrossEntropyLoss(reduction="none", ignore_index=IGNORE_INDEX)
 
 #: Logit elements computed at once in evaluation (``rows x length x vocab``): bounds memory for
 #: large vocabularies (2**26 float32 logits = 256 MB).
@@ -56,12 +61,18 @@ def bits_per_byte(nats: float, n_bytes: int) -> float:
 
 @dataclass(frozen=True)
 class EvalResult:
-    """Totals over the evaluation texts and the three rates computed from them."""
+    """Totals over the evaluation texts and the three rates computed from them.
+
+    ``doc_nats`` and ``doc_bytes`` hold the same nats and bytes per text, in the order of the
+    texts: a bootstrap over the evaluation documents resamples them (:mod:`tokeff.lm.compare`).
+    """
 
     nats: float  # summed cross-entropy over every target token
     tokens: int  # target tokens (the texts' own tokens; no separators)
     bytes: int  # UTF-8 bytes of the texts
     words: int  # tokeff.text.count_words over the texts
+    doc_nats: np.ndarray | None = field(default=None, repr=False, compare=False)
+    doc_bytes: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def bits_per_byte(self) -> float:
@@ -92,25 +103,30 @@ def eval_windows(
 
     Each document is read as ``[sep_id] + doc``; a window holds at most ``context`` inputs and
     their next tokens as targets, with targets that an earlier window already scored set to
-    ``IGNORE_INDEX``.
+    ``IGNORE_INDEX``. Windows come document by document, in order.
     """
+    return [w for doc in docs for w in doc_windows(doc, context, sep_id, stride)]
+
+
+def doc_windows(doc: Sequence[int], context: int, sep_id: int, stride: int | None = None
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The windows of one document (see :func:`eval_windows`)."""
     stride = stride or context
     if not 0 < stride <= context:
         raise ValueError(f"stride must be in 1..context ({context}), got {stride}")
     windows = []
-    for doc in docs:
-        seq = np.concatenate([[sep_id], np.asarray(doc, dtype=np.int64)])
-        n = len(seq) - 1  # targets are seq[1..n]
-        start, scored = 0, 0  # scored: targets seq[1..scored] are done
-        while scored < n:
-            end = min(start + context, n)
-            first = max(0, end - context)  # a text's last window reaches back to fill the context
-            inputs = seq[first:end]  # targets are the next tokens, seq[first + 1 : end + 1]
-            targets = seq[first + 1 : end + 1].copy()
-            targets[: scored - first] = IGNORE_INDEX  # already scored by an earlier window
-            windows.append((inputs, targets))
-            scored = end
-            start += stride
+    seq = np.concatenate([[sep_id], np.asarray(doc, dtype=np.int64)])
+    n = len(seq) - 1  # targets are seq[1..n]
+    start, scored = 0, 0  # scored: targets seq[1..scored] are done
+    while scored < n:
+        end = min(start + context, n)
+        first = max(0, end - context)  # a text's last window reaches back to fill the context
+        inputs = seq[first:end]  # targets are the next tokens, seq[first + 1 : end + 1]
+        targets = seq[first + 1 : end + 1].copy()
+        targets[: scored - first] = IGNORE_INDEX  # already scored by an earlier window
+        windows.append((inputs, targets))
+        scored = end
+        start += stride
     return windows
 
 
@@ -142,28 +158,38 @@ def evaluate_lm(
     if was_training:
         model.eval()
     # Batch windows of similar length together so short texts are not padded to the context.
-    windows = sorted(eval_windows(docs, context, sep_id, stride), key=lambda w: -len(w[0]))
-    nats = 0.0
+    per_doc = [doc_windows(d, context, sep_id, stride) for d in docs]
+    windows = [w for ws in per_doc for w in ws]
+    owner = np.repeat(np.arange(len(docs)), [len(ws) for ws in per_doc])  # each window's document
+    order = sorted(range(len(windows)), key=lambda k: -len(windows[k][0]))
+    doc_nats = np.zeros(len(docs), dtype=np.float64)
     i = 0
-    while i < len(windows):
-        length = len(windows[i][0])
+    while i < len(order):
+        length = len(windows[order[i]][0])
         rows = max(1, min(64, MAX_EVAL_LOGITS // (length * vocab_size)))
-        batch = windows[i : i + rows]
+        batch = order[i : i + rows]
         i += rows
         x = np.zeros((len(batch), length), dtype=np.int64)  # pad inputs with id 0 ...
         y = np.full((len(batch), length), IGNORE_INDEX, dtype=np.int64)  # ... never scored
-        for r, (inputs, targets) in enumerate(batch):
+        for r, k in enumerate(batch):
+            inputs, targets = windows[k]
             x[r, : len(inputs)] = inputs
             y[r, : len(targets)] = targets
         logits = model(torch.from_numpy(x).to(device))
-        nats += float(LOSS_FN(logits.reshape(-1, logits.shape[-1]).float(), torch.from_numpy(y).reshape(-1).to(device)))
+        # nats per target (0 where ignored), summed per window, then added to the window's document
+        per_target = LOSS_PER_TARGET(logits.reshape(-1, logits.shape[-1]).float(), torch.from_numpy(y).reshape(-1).to(device))
+        per_window = per_target.reshape(len(batch), length).sum(dim=1).double().cpu().numpy()
+        np.add.at(doc_nats, owner[batch], per_window)
     if was_training:
         model.train()
+    doc_bytes = np.fromiter((len(t.encode("utf-8")) for t in texts), dtype=np.int64, count=len(texts))
     return EvalResult(
-        nats=nats,
+        nats=float(doc_nats.sum()),
         tokens=sum(len(d) for d in docs),
-        bytes=sum(len(t.encode("utf-8")) for t in texts),
+        bytes=int(doc_bytes.sum()),
         words=sum(count_words(t) for t in texts),
+        doc_nats=doc_nats,
+        doc_bytes=doc_bytes,
     )
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +25,9 @@ from ..adapters.base import Tokenizer
 from .batch import EncodedBatch, TextBatch
 from .bootstrap import Bootstrap, SlotSums, ratio_with_ci
 from .settings import MetricSettings
+
+if TYPE_CHECKING:
+    from ..corpus.core import Corpus
 
 #: The ``language`` of a value over the whole corpus.
 ALL = "all"
@@ -55,12 +60,44 @@ _ROW_FIELDS = tuple(f.name for f in fields(MetricRow))
 
 
 @dataclass
+class Extras:
+    """What families report besides their rows, gathered over a whole measurement.
+
+    Attributes:
+        dropped: (corpus, language, tokenizer) pairs left out of a metric, as dicts with a
+            ``reason`` (premiums of languages the tokenizer does not cover).
+        token_lengths: ``[corpus, tokenizer, piece bytes, occurrences]`` rows.
+        notes: one line per thing a reader should know, each once.
+    """
+
+    dropped: list[dict[str, Any]] = field(default_factory=list)
+    token_lengths: list[list] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, line: str) -> None:
+        if line not in self.notes:
+            self.notes.append(line)
+
+
+@dataclass
 class RowContext:
-    """What :meth:`Accumulator.rows` needs besides its own state."""
+    """What :meth:`Accumulator.rows` needs besides its own state.
+
+    Attributes:
+        tokenizer, settings, bootstrap: the tokenizer whose rows these are, the metric settings,
+            the interval's settings and weights.
+        corpus: the corpus measured (its name goes into extras).
+        peers: every tokenizer's accumulators on this corpus, by tokenizer name and family (a
+            metric relative to another tokenizer, such as normalized sequence length, reads them).
+        extras: where side outputs go.
+    """
 
     tokenizer: Tokenizer
     settings: MetricSettings
     bootstrap: Bootstrap
+    corpus: "Corpus | None" = None
+    peers: Mapping[str, Mapping[str, "Accumulator"]] = field(default_factory=dict)
+    extras: Extras = field(default_factory=Extras)
 
 
 class Accumulator(ABC):

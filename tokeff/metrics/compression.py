@@ -25,8 +25,18 @@ import numpy as np
 from .base import Accumulator, MetricRow, RowContext, Strata
 from .batch import EncodedBatch
 from .bootstrap import ratio_with_ci
+from .registry import FAMILIES, Metric, MetricFamily
 
 COLUMNS = ("docs", "bytes", "chars", "tokens")
+
+TOKENS = Metric("tokens", "tokens", "tokens", definition="Σ tokens of the measured text (no special tokens)",
+                count=True)
+BYTES_PER_TOKEN = Metric("bytes_per_token", "UTF-8 bytes / token", "bytes per token", "higher",
+                         "Σ UTF-8 bytes / Σ tokens")
+CHARS_PER_TOKEN = Metric("chars_per_token", "characters / token", "characters per token", "higher",
+                         "Σ code points / Σ tokens")
+NSL = Metric("normalized_sequence_length", "tokens / {baseline} token", "normalized sequence length", "lower",
+             "Σ tokens / Σ baseline tokens (Dagan et al. 2024)")
 
 
 class CompressionAccumulator(Accumulator):
@@ -48,11 +58,13 @@ class CompressionAccumulator(Accumulator):
         out: list[MetricRow] = []
         for lang, sums in s.items():
             n = s.total(sums, "docs")
-            out.append(MetricRow("tokens", float(s.total(sums, "tokens")), "tokens", lang, n=n))
-            v, lo, hi = s.ratio(sums, "bytes", "tokens", boot)
-            out.append(MetricRow("bytes_per_token", v, "UTF-8 bytes / token", lang, lo, hi, n))
-            v, lo, hi = s.ratio(sums, "chars", "tokens", boot)
-            out.append(MetricRow("chars_per_token", v, "characters / token", lang, lo, hi, n))
+            out.append(TOKENS.row(lang, float(s.total(sums, "tokens")), n=n))
+            out.append(BYTES_PER_TOKEN.row(lang, *s.ratio(sums, "bytes", "tokens", boot), n=n))
+            out.append(CHARS_PER_TOKEN.row(lang, *s.ratio(sums, "chars", "tokens", boot), n=n))
+        baseline = ctx.settings.baseline
+        if baseline is not None:
+            peer = ctx.peers.get(baseline, {}).get("compression")
+            out += normalized_sequence_length_rows(self, peer if peer is not None else self, baseline, ctx)
         return out
 
 
@@ -64,8 +76,9 @@ def normalized_sequence_length_rows(acc: CompressionAccumulator, baseline: Compr
                                     baseline_name: str, ctx: RowContext) -> list[MetricRow]:
     """``normalized_sequence_length`` of ``acc``'s tokenizer against ``baseline`` (paired replicates).
 
-    When ``baseline_name`` is ``bytes`` or ``chars`` and ``baseline`` is ``acc`` itself, the
-    denominator is the byte (character) count of the same documents.
+    When ``baseline_name`` is ``bytes`` or ``chars`` and ``baseline`` is ``acc`` itself (the
+    baseline was not measured as a tokenizer), the denominator is the byte (character) count of
+    the same documents.
     """
     counted = baseline is acc and baseline_name in COUNTED_BASELINES
     den_col = acc.strata.col[COUNTED_BASELINES[baseline_name] if counted else "tokens"]
@@ -76,6 +89,14 @@ def normalized_sequence_length_rows(acc: CompressionAccumulator, baseline: Compr
         if den is None:
             continue
         v, lo, hi = ratio_with_ci(sums, acc.strata.col["tokens"], den, den_col, ctx.bootstrap)
-        out.append(MetricRow("normalized_sequence_length", v, f"tokens / {baseline_name} token", lang, lo, hi,
-                             acc.strata.total(sums, "docs"), f"baseline={baseline_name}"))
+        out.append(NSL.row(lang, v, lo, hi, acc.strata.total(sums, "docs"), f"baseline={baseline_name}",
+                           baseline=baseline_name))
     return out
+
+
+FAMILIES.register(MetricFamily(
+    name="compression", order=10, metrics=(TOKENS, BYTES_PER_TOKEN, CHARS_PER_TOKEN, NSL),
+    accumulator=lambda corpus, settings: CompressionAccumulator(),
+    source="Goldman et al. 2024 (compression); Dagan et al. 2024 (normalized sequence length)",
+    summary="how much text a token carries",
+))

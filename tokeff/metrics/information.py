@@ -16,10 +16,13 @@ types unless given ``vocab=|V|``, and defaults to α = 3. tokeff follows the pap
 vocabulary): ``renyi_efficiency_tokeff = scorer(α, vocab=|V|)`` and
 ``= scorer(α) · log|observed| / log|V|`` (pinned in the tests).
 
+* ``vocab_utilization`` = #distinct ids used / |V|. Low on one language is expected for a
+  multilingual vocabulary; low on the whole corpus means paying embedding rows for nothing (cf.
+  Zouhar et al. 2023 on unused types).
+
 These are functionals of the whole distribution, not ratios of per-document sums, so they carry
 no bootstrap interval; ``n`` is the number of documents. The counts kept here (sparse, at most
-|V| per language) also give ``vocab_utilization`` and the token-length histogram
-(:mod:`tokeff.metrics.coverage`).
+|V| per language) also give the token-length histogram (:mod:`tokeff.metrics.token_lengths`).
 """
 
 from __future__ import annotations
@@ -31,8 +34,18 @@ import numpy as np
 from .base import ALL, Accumulator, MetricRow, RowContext
 from .batch import EncodedBatch
 from .bootstrap import sum_by_key
+from .registry import FAMILIES, Metric, MetricFamily
 
 UNIT = "H / log2|V| (0-1)"
+
+SHANNON_ENTROPY = Metric("shannon_entropy", "bits / token", "Shannon entropy", "",
+                         "H(p) of the unigram token distribution")
+SHANNON_EFFICIENCY = Metric("shannon_efficiency", UNIT, "Shannon efficiency", "higher",
+                            "H(p)/log|V| (Zouhar et al. 2023)")
+RENYI_EFFICIENCY = Metric("renyi_efficiency", UNIT, "Rényi efficiency", "higher",
+                          "H_α(p)/log|V|, α=2.5 (Zouhar et al. 2023)")
+VOCAB_UTILIZATION = Metric("vocab_utilization", "distinct ids used / |V|", "vocabulary utilization", "higher",
+                           "distinct ids used / |V|")
 
 
 class SparseCounts:
@@ -165,14 +178,27 @@ class InformationAccumulator(Accumulator):
         return self._items
 
     def rows(self, ctx: RowContext) -> list[MetricRow]:
+        from .token_lengths import token_length_rows
+
         vocab, alpha = ctx.tokenizer.vocab_size, ctx.settings.renyi_alpha
         out: list[MetricRow] = []
         for lang, c, n in self.items():
             if c.counts.sum() == 0:
                 continue
             h = shannon_entropy(c.counts)
-            out.append(MetricRow("shannon_entropy", h, "bits / token", lang, n=n))
-            out.append(MetricRow("shannon_efficiency", efficiency(h, vocab), UNIT, lang, n=n))
-            out.append(MetricRow("renyi_efficiency", efficiency(renyi_entropy(c.counts, alpha), vocab), UNIT,
-                                 lang, n=n, note=f"alpha={alpha:g}"))
+            out.append(SHANNON_ENTROPY.row(lang, h, n=n))
+            out.append(SHANNON_EFFICIENCY.row(lang, efficiency(h, vocab), n=n))
+            out.append(RENYI_EFFICIENCY.row(lang, efficiency(renyi_entropy(c.counts, alpha), vocab), n=n,
+                                            note=f"alpha={alpha:g}"))
+        if vocab > 0:
+            out += [VOCAB_UTILIZATION.row(lang, len(c.keys) / vocab, n=n) for lang, c, n in self.items()]
+        token_length_rows(self, ctx)
         return out
+
+
+FAMILIES.register(MetricFamily(
+    name="information", order=40, metrics=(SHANNON_ENTROPY, SHANNON_EFFICIENCY, RENYI_EFFICIENCY, VOCAB_UTILIZATION),
+    accumulator=lambda corpus, settings: InformationAccumulator(),
+    source="Zouhar et al. 2023, Tokenization and the Noiseless Channel",
+    summary="how evenly the vocabulary is used",
+))

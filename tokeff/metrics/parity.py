@@ -36,6 +36,10 @@ import numpy as np
 from .base import Accumulator, MetricRow, RowContext
 from .batch import EncodedBatch
 from .bootstrap import SLOTS, SlotSums, ratio_with_ci, sum_by_key
+from .registry import FAMILIES, Metric, MetricFamily
+
+PREMIUM = Metric("premium", "tokens / reference token", "premium", "lower",
+                 "tokens(L) / tokens(reference) over aligned lines (Petrov et al. 2023)")
 
 #: Per-line record: the doc key, tokens, non-space characters, characters lost to UNK.
 _FIELDS = 4
@@ -81,7 +85,11 @@ class ParityAccumulator(Accumulator):
         return np.column_stack([keys, sums])
 
     def rows(self, ctx: RowContext) -> list[MetricRow]:
-        return self.premiums(ctx)[0]
+        rows, dropped = self.premiums(ctx)
+        corpus = ctx.corpus.name if ctx.corpus is not None else ""
+        ctx.extras.dropped += [dict(corpus=corpus, tokenizer=ctx.tokenizer.name, language=d.language,
+                                    reason=d.reason, unk_char_rate=d.unk_char_rate) for d in dropped]
+        return rows
 
     def _reference(self, ctx: RowContext) -> str | None:
         return ctx.settings.reference_language or self.reference_language
@@ -124,7 +132,7 @@ class ParityAccumulator(Accumulator):
         ref_unk = unk_share(ref_tab)
         rows: list[MetricRow] = []
         dropped: list[Dropped] = []
-        unit, base_note = "tokens / reference token", f"reference={ref}"
+        base_note = f"reference={ref}"
         for lang in langs:
             tab, common, num, den = pairs[lang]
             unk = unk_share(tab)
@@ -137,14 +145,13 @@ class ParityAccumulator(Accumulator):
                 reason = f"no lines aligned with {ref}"
             if reason:
                 dropped.append(Dropped(lang, reason, unk))
-                rows.append(MetricRow("premium", math.nan, unit, lang, n=len(common),
-                                      note=f"{base_note}; dropped: {reason}"))
+                rows.append(PREMIUM.row(lang, math.nan, n=len(common), note=f"{base_note}; dropped: {reason}"))
                 continue
             v, lo, hi = ratio_with_ci(num, 0, den, 0, ctx.bootstrap)
             note = base_note
             if len(common) < max(len(tab), len(ref_tab)):
                 note += f"; {len(common)} aligned lines of {len(tab)} ({lang}) and {len(ref_tab)} ({ref})"
-            rows.append(MetricRow("premium", v, unit, lang, lo, hi, len(common), note))
+            rows.append(PREMIUM.row(lang, v, lo, hi, len(common), note))
         return rows, dropped
 
 
@@ -154,3 +161,12 @@ def _restricted(tab: np.ndarray, keys: np.ndarray) -> SlotSums:
     sums = SlotSums(1)
     sums.add(sel[:, 0] & (SLOTS - 1), sel[:, 1:2])
     return sums
+
+
+FAMILIES.register(MetricFamily(
+    name="parity", order=30, metrics=(PREMIUM,),
+    accumulator=lambda corpus, settings: ParityAccumulator(corpus.reference_language),
+    applies=lambda corpus, settings: corpus.parallel,
+    source="Petrov et al. 2023, Language Model Tokenizers Introduce Unfairness Between Languages",
+    summary="what the same content costs in each language",
+))

@@ -25,6 +25,9 @@ class MetricSettings:
         unk_threshold: a (language, tokenizer) pair whose share of characters lost to UNK
             exceeds this is left out of premiums, as in Petrov et al. 2023.
         split: which documents to measure (``"eval"``: those no trained tokenizer learned from).
+        families: the metric families to measure (:data:`tokeff.metrics.registry.FAMILIES`;
+            ``None``: every one that applies). ``("compression",)`` is the compression-only
+            profile: bytes, characters and tokens, the cheapest pass.
         word_metrics: compute the word-level family (the costliest: segmentation, shared by all
             tokenizers, plus one encoding of every distinct word per tokenizer; see
             :mod:`tokeff.metrics.words`).
@@ -45,6 +48,7 @@ class MetricSettings:
     renyi_alpha: float = 2.5
     unk_threshold: float = 0.10
     split: Literal["all", "train", "eval"] = "eval"
+    families: tuple[str, ...] | None = None
     word_metrics: bool = True
     word_sample: float = 1.0
     roundtrip: bool = True

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from ..pipeline import Run
 
 _ALL = "all"
 
@@ -27,7 +31,15 @@ def format_value(value: float, low: float = math.nan, high: float = math.nan, di
     return text
 
 
-def _select(df: pd.DataFrame, corpus: str | None) -> pd.DataFrame:
+def _table(df: "pd.DataFrame | Run") -> pd.DataFrame:
+    """The tidy table of a :class:`~tokeff.pipeline.Run`, or the table itself."""
+    from ..pipeline import Run
+
+    return df.metrics if isinstance(df, Run) else df
+
+
+def _select(df: "pd.DataFrame | Run", corpus: str | None) -> pd.DataFrame:
+    df = _table(df)
     if corpus is None:
         corpora = df["corpus"].unique()
         if len(corpora) > 1:
@@ -36,7 +48,7 @@ def _select(df: pd.DataFrame, corpus: str | None) -> pd.DataFrame:
     return df[df["corpus"] == corpus]
 
 
-def premium_table(df: pd.DataFrame, *, corpus: str | None = None, ci: bool = False,
+def premium_table(df: "pd.DataFrame | Run", *, corpus: str | None = None, ci: bool = False,
                   digits: int = 2) -> pd.DataFrame:
     """Tokenizer × language table of premiums (Petrov et al. 2023), columns in the order of
     the reference first then by median premium, rows in the tokenizers' order of appearance.
@@ -64,9 +76,10 @@ def premium_table(df: pd.DataFrame, *, corpus: str | None = None, ci: bool = Fal
     return out
 
 
-def metric_table(df: pd.DataFrame, metrics: Sequence[str] | None = None, *, language: str = _ALL,
+def metric_table(df: "pd.DataFrame | Run", metrics: Sequence[str] | None = None, *, language: str = _ALL,
                  corpus: str | None = None, ci: bool = True, digits: int = 3) -> pd.DataFrame:
-    """Tokenizer × metric table for one language (``"all"`` by default); headers carry units,
+    """Tokenizer × metric table for one language (``"all"`` by default) of a tidy table or a
+    :class:`~tokeff.pipeline.Run`; headers carry units,
     e.g. ``bytes_per_token (UTF-8 bytes / token)``.
 
     ``ci=True`` formats each cell as ``value [low, high]`` (strings); ``ci=False`` gives floats.

@@ -47,8 +47,23 @@ from ..adapters.base import Tokenizer
 from .base import Accumulator, MetricRow, RowContext, Strata
 from .batch import EncodedBatch, WordTable
 from .bootstrap import with_room
+from .registry import FAMILIES, Metric, MetricFamily
 
 COLUMNS = ("docs", "words", "fallback_words", "tokens", "word_tokens", "continued", "single")
+
+WORDS = Metric("words", "words", "words", definition="words of the measured text (`tokeff/text.py`)", count=True)
+FERTILITY = Metric("fertility", "tokens / word (standalone)", "fertility", "lower",
+                   "tokens per word, each word tokenized alone (Rust et al. 2021)")
+FERTILITY_IN_CONTEXT = Metric("fertility_in_context", "tokens / word (in context)", "fertility in context", "lower",
+                              "tokens of the text / words of the text")
+CONTINUED_WORD_RATE = Metric("continued_word_rate", "split words / word", "continued-word rate", "lower",
+                             "words split into ≥ 2 tokens (Rust et al. 2021)")
+SINGLE_TOKEN_WORD_RATE = Metric("single_token_word_rate", "single-token words / word", "single-token word rate",
+                                "higher", "words that are one token")
+
+#: (metric, numerator column, denominator column) of the ratios.
+RATIOS = ((FERTILITY, "word_tokens", "words"), (FERTILITY_IN_CONTEXT, "tokens", "words"),
+          (CONTINUED_WORD_RATE, "continued", "words"), (SINGLE_TOKEN_WORD_RATE, "single", "words"))
 
 
 def segmentation_note(fallback_words: int, words: int) -> str:
@@ -59,20 +74,6 @@ def segmentation_note(fallback_words: int, words: int) -> str:
     if fallback_words == words:
         return "segmentation=characters"
     return f"segmentation=characters for {fallback_words / words:.1%} of words"
-
-
-#: Families whose single-text ``encode`` is cheaper than their batch call on short strings
-#: (tiktoken's batch call hands every text to a thread pool, which costs more than a word).
-#: Measured on the 218k distinct words of 10 MB of NTREX (CPU seconds, one by one vs batches of
-#: 512): tiktoken 0.6 vs 6.1, HF byte-level BPE 1.9 vs 2.9, SentencePiece 0.74 vs 0.66 (0.44 in
-#: batches of 5000: SentencePiece keeps its batch call, fed every new word of a chunk at once).
-_ENCODE_ONE_BY_ONE = {"tiktoken", "hf", "bytes", "chars"}
-
-
-def _encode_words(tokenizer: Tokenizer, words: list[str]) -> list[list[int]]:
-    if tokenizer.family in _ENCODE_ONE_BY_ONE:
-        return [tokenizer.encode(w) for w in words]
-    return tokenizer.encode_batch(words)
 
 
 class WordsAccumulator(Accumulator):
@@ -97,7 +98,7 @@ class WordsAccumulator(Accumulator):
         if total > known:
             self._f = with_room(self._f, known, total)  # concatenating per chunk copied it 90 times per 10 MB
             new = table.words[known:]
-            self._f[known:total] = np.fromiter(map(len, _encode_words(tokenizer, new)), dtype=np.int64, count=len(new))
+            self._f[known:total] = np.fromiter(map(len, tokenizer.encode_words(new)), dtype=np.int64, count=len(new))
             self._known = total
         return self._f[:total]
 
@@ -129,15 +130,18 @@ class WordsAccumulator(Accumulator):
             note = segmentation_note(s.total(sums, "fallback_words"), nw)
             if sample < 1.0:
                 note = "; ".join(filter(None, [note, f"words of a {sample:.0%} sample of documents"]))
-            out.append(MetricRow("words", float(nw), "words", lang, n=n, note=note))
+            out.append(WORDS.row(lang, float(nw), n=n, note=note))
             if not nw:
                 continue
-            for metric, num, den, unit in (
-                ("fertility", "word_tokens", "words", "tokens / word (standalone)"),
-                ("fertility_in_context", "tokens", "words", "tokens / word (in context)"),
-                ("continued_word_rate", "continued", "words", "split words / word"),
-                ("single_token_word_rate", "single", "words", "single-token words / word"),
-            ):
-                v, lo, hi = s.ratio(sums, num, den, boot)
-                out.append(MetricRow(metric, v, unit, lang, lo, hi, n, note))
+            for metric, num, den in RATIOS:
+                out.append(metric.row(lang, *s.ratio(sums, num, den, boot), n=n, note=note))
         return out
+
+
+FAMILIES.register(MetricFamily(
+    name="words", order=20, metrics=(WORDS, FERTILITY, FERTILITY_IN_CONTEXT, CONTINUED_WORD_RATE, SINGLE_TOKEN_WORD_RATE),
+    accumulator=lambda corpus, settings: WordsAccumulator(),
+    applies=lambda corpus, settings: settings.word_metrics,
+    source="Rust et al. 2021, How Good is Your Tokenizer?",
+    summary="what a word costs",
+))

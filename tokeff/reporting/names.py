@@ -11,9 +11,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-#: Spec prefixes that only say which library loads the tokenizer; dropping them loses nothing
-#: unless two tokenizers would collide (then the prefix comes back).
-LIBRARY_PREFIXES = {"tiktoken", "hf", "huggingface", "spm", "sentencepiece", "sp", "file", "tokeff"}
+
+
+def library_prefixes() -> set[str]:
+    """Spec prefixes that only say which library loads the tokenizer (the tokenizer registry's,
+    and the family names): dropping them loses nothing unless two tokenizers would collide (then
+    the prefix comes back)."""
+    from ..adapters.registry import families
+
+    return {name for f in families() for name in (f.prefix, f.name) if name} | {"file"}
 
 #: File suffixes stripped from a tokenizer file name, longest first.
 FILE_SUFFIXES = (".tokenizer.json", ".tiktoken", ".json", ".model", ".vocab", ".txt", ".bpe")
@@ -60,7 +66,7 @@ def _candidates(name: str) -> list[str]:
     looks_like_path = "/" in rest or "\\" in rest or rest.lower().endswith(FILE_SUFFIXES)
     if looks_like_path:
         cands = _path_candidates(scheme, rest)
-    elif scheme.lower() in LIBRARY_PREFIXES and re.search(r"[A-Za-z]", rest) and "=" not in rest:
+    elif scheme.lower() in library_prefixes() and re.search(r"[A-Za-z]", rest) and "=" not in rest:
         cands = [rest]
     else:
         cands = []

@@ -54,7 +54,7 @@ def _panel(ax: Axes, d: ReportData, metric: str, sweep: list[tuple[str, int]], c
 
 def sweep_page(d: ReportData) -> Section | None:
     """Bytes per token, and bits per byte when trained, against a log₂ vocabulary size axis."""
-    sw = d.run.get("sweep") or {}
+    sw = d.run.sweep or {}
     sweep = [(str(t["name"]), int(t["vocab_size"])) for t in sw.get("tokenizers") or []
              if t.get("name") and t.get("vocab_size")]
     sweep.sort(key=lambda p: p[1])

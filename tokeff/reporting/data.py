@@ -10,7 +10,10 @@ from typing import Any
 import pandas as pd
 
 from ..errors import TokeffError
-from ..results import COST_FILE, CURVES_FILE, METRICS_FILE, TOKEN_LENGTHS_FILE, read_metrics, read_optional_csv, read_run
+from ..metrics.registry import all_metrics
+from ..metrics.registry import metric as registered_metric
+from ..record import CorpusRecord, RunRecord, TrainingRecord
+from ..results import COST_FILE, CURVES_FILE, METRICS_FILE, TOKEN_LENGTHS_FILE, read_metrics, read_optional_csv
 from .names import language_label, short_names
 from .style import TokenizerStyle
 
@@ -19,70 +22,28 @@ from .style import TokenizerStyle
 CHAR_SEGMENTATION = "segmentation=characters"
 
 
-@dataclass(frozen=True)
-class MetricInfo:
-    """How a metric is named for readers and which direction is better."""
-
-    label: str
-    better: str = ""  # "higher", "lower" or "" (neither: a count, a setting)
-
-
-#: Known metrics in the order tables list them; unknown metrics follow alphabetically.
-METRIC_INFO: dict[str, MetricInfo] = {
-    "bytes_per_token": MetricInfo("bytes per token", "higher"),
-    "chars_per_token": MetricInfo("characters per token", "higher"),
-    "tokens": MetricInfo("tokens"),
-    "words": MetricInfo("words"),
-    "normalized_sequence_length": MetricInfo("normalized sequence length", "lower"),
-    "fertility": MetricInfo("fertility", "lower"),
-    "fertility_in_context": MetricInfo("fertility in context", "lower"),
-    "continued_word_rate": MetricInfo("continued-word rate", "lower"),
-    "single_token_word_rate": MetricInfo("single-token word rate", "higher"),
-    "premium": MetricInfo("premium", "lower"),
-    "shannon_entropy": MetricInfo("Shannon entropy"),
-    "shannon_efficiency": MetricInfo("Shannon efficiency", "higher"),
-    "renyi_efficiency": MetricInfo("Rényi efficiency", "higher"),
-    "vocab_utilization": MetricInfo("vocabulary utilization", "higher"),
-    "unk_rate": MetricInfo("unknown-token rate", "lower"),
-    "unk_char_rate": MetricInfo("characters lost to unknown tokens", "lower"),
-    "byte_fallback_rate": MetricInfo("byte-fallback rate", "lower"),
-    "roundtrip_fidelity": MetricInfo("round-trip fidelity", "higher"),
-    "bits_per_byte": MetricInfo("bits per byte", "lower"),
-    "unigram_bits_per_byte": MetricInfo("unigram baseline", "lower"),
-    "token_perplexity": MetricInfo("per-token perplexity", "lower"),
-    "word_perplexity": MetricInfo("per-word perplexity", "lower"),
-    "train_flops": MetricInfo("training FLOPs"),
-    "train_bytes_seen": MetricInfo("training bytes seen"),
-    "train_tokens_seen": MetricInfo("training tokens seen"),
-    "achieved_flops_per_second": MetricInfo("achieved FLOP/s"),
-}
-
-#: Metrics that come from training a model rather than from tokenizing the evaluation text.
-TRAINING_METRICS = {
-    "bits_per_byte", "unigram_bits_per_byte", "token_perplexity", "word_perplexity", "train_flops",
-    "train_bytes_seen", "train_tokens_seen", "achieved_flops_per_second",
-}
-
-
-#: Metrics that are counts: written in full with thousands separators, never as 1.2×10⁷.
-COUNT_METRICS = {"tokens", "words", "train_bytes_seen", "train_tokens_seen"}
+def is_count(metric: str) -> bool:
+    """Counts are written in full with thousands separators, never as 1.2×10⁷."""
+    info = registered_metric(metric)
+    return info is not None and info.count
 
 
 def metric_value(metric: str, value: object) -> str:
     """A metric value formatted for tables."""
     from . import fmt
 
-    return fmt.count(value) if metric in COUNT_METRICS else fmt.num(value)
+    return fmt.count(value) if is_count(metric) else fmt.num(value)
 
 
 def metric_label(metric: str) -> str:
     """Reader's name of a metric (``continued_word_rate`` → ``continued-word rate``)."""
-    info = METRIC_INFO.get(metric)
+    info = registered_metric(metric)
     return info.label if info else metric.replace("_", " ")
 
 
 def metric_sort_key(metric: str) -> tuple[int, str]:
-    order = list(METRIC_INFO)
+    """Tables list metrics in the registry's order (family by family); unknown ones after, by name."""
+    order = list(all_metrics())
     return (order.index(metric), "") if metric in order else (len(order), metric)
 
 
@@ -93,7 +54,7 @@ class ReportData:
     Attributes:
         folder: the results folder.
         metrics: the tidy metrics table (see :mod:`tokeff.results`).
-        run: run.json as a dict (empty when absent).
+        run: run.json as a :class:`~tokeff.record.RunRecord` (empty when absent).
         curves, cost, token_lengths: the optional tables, ``None`` when absent or empty.
         style: labels, colours and markers of every tokenizer.
         corpora: corpus names in run order.
@@ -101,7 +62,7 @@ class ReportData:
 
     folder: Path
     metrics: pd.DataFrame
-    run: dict[str, Any]
+    run: RunRecord
     curves: pd.DataFrame | None
     cost: pd.DataFrame | None
     token_lengths: pd.DataFrame | None
@@ -146,7 +107,7 @@ class ReportData:
         r = self.value(metric, corpus, language, tokenizer)
         if r is None:
             return "–"
-        if with_ci and metric not in COUNT_METRICS:
+        if with_ci and not is_count(metric):
             return fmt.value_ci(r["value"], r["ci_low"], r["ci_high"])
         return metric_value(metric, r["value"])
 
@@ -180,17 +141,14 @@ class ReportData:
     def marker(self, tokenizer: str) -> str:
         return self.style.marker.get(tokenizer, "o")
 
-    def corpus_info(self, corpus: str) -> dict[str, Any]:
-        for c in self.run.get("corpora", []) or []:
-            if c.get("name") == corpus:
-                return c
-        return {}
+    def corpus_info(self, corpus: str) -> CorpusRecord:
+        return self.run.corpus(corpus) or CorpusRecord(name=corpus)
 
     def language_names(self) -> dict[str, str]:
         """Language names a run may carry (``language_names`` per corpus), merged."""
         names: dict[str, str] = {}
-        for c in self.run.get("corpora", []) or []:
-            names.update(c.get("language_names") or {})
+        for c in self.run.corpora:
+            names.update(c.language_names or {})
         return names
 
     def lang(self, tag: str) -> str:
@@ -199,7 +157,7 @@ class ReportData:
 
     def reference_language(self, corpus: str) -> str:
         """The language premiums of ``corpus`` are relative to (run.json, else a row note)."""
-        ref = self.corpus_info(corpus).get("reference_language")
+        ref = self.corpus_info(corpus).reference_language
         if ref:
             return str(ref)
         return note_value(self.rows("premium", corpus)["note"], "reference")
@@ -207,26 +165,25 @@ class ReportData:
     def dropped(self) -> set[tuple[str, str, str]]:
         """(corpus, language, tokenizer) triples the run left out of some results (run.json)."""
         out = set()
-        for x in self.run.get("dropped") or []:
+        for x in self.run.dropped:
             if isinstance(x, dict):
                 out.add((str(x.get("corpus", "")), str(x.get("language", "all")), str(x.get("tokenizer", ""))))
         return out
 
-    def training(self) -> dict[str, Any]:
-        return self.run.get("training") or {}
+    def training(self) -> TrainingRecord | None:
+        return self.run.training
 
 
 def _nonempty(df: pd.DataFrame | None) -> pd.DataFrame | None:
     return df if df is not None and len(df) else None
 
 
-def _tokenizer_order(run: dict[str, Any], metrics: pd.DataFrame, *extra: pd.DataFrame | None) -> list[str]:
+def _tokenizer_order(run: RunRecord, metrics: pd.DataFrame, *extra: pd.DataFrame | None) -> list[str]:
     """Run order first (what the user asked for), then anything else found, sorted."""
     order: list[str] = []
-    for t in run.get("tokenizers", []) or []:
-        name = t.get("name") if isinstance(t, dict) else str(t)
-        if name and name not in order:
-            order.append(name)
+    for t in run.tokenizers:
+        if t.name and t.name not in order:
+            order.append(t.name)
     found: set[str] = set(metrics["tokenizer"].astype(str))
     for df in extra:
         if df is not None and "tokenizer" in df.columns:
@@ -246,13 +203,13 @@ def load(folder: Path) -> ReportData:
     for col in ("value", "ci_low", "ci_high"):
         metrics[col] = pd.to_numeric(metrics[col], errors="coerce")
     metrics["language"] = metrics["language"].replace("", "all")
-    run = read_run(folder)
+    run = RunRecord.load(folder)
     curves = _nonempty(read_optional_csv(folder, CURVES_FILE))
     cost = _nonempty(read_optional_csv(folder, COST_FILE))
     lengths = _nonempty(read_optional_csv(folder, TOKEN_LENGTHS_FILE))
     order = _tokenizer_order(run, metrics, curves, cost, lengths)
     style = TokenizerStyle.build(order, short_names(order))
-    corpora = [c.get("name") for c in run.get("corpora", []) or [] if c.get("name")]
+    corpora = [c.name for c in run.corpora if c.name]
     corpora += sorted(set(metrics["corpus"]) - set(corpora) - {""})
     return ReportData(folder, metrics, run, curves, cost, lengths, style, corpora)
 

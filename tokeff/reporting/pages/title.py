@@ -27,34 +27,34 @@ def _languages(langs: list[str]) -> str:
 
 
 def corpora_table(d: ReportData) -> Table | None:
-    corpora = d.run.get("corpora") or []
+    corpora = d.run.corpora
     if not corpora:
         return None
     rows = []
     for c in corpora:
-        langs = list(c.get("languages") or [])
-        kind = f"parallel, vs {c.get('reference_language')}" if c.get("parallel") else "–"
-        rows.append([str(c.get("name", "")), fmt.count(c.get("documents")), fmt.nbytes(c.get("bytes")),
-                     fmt.count(c.get("characters")), str(len(langs)), _languages(langs), kind])
+        langs = list(c.languages)
+        kind = f"parallel, vs {c.reference_language}" if c.parallel else "–"
+        rows.append([c.name, fmt.count(c.documents), fmt.nbytes(c.bytes), fmt.count(c.characters), str(len(langs)),
+                     _languages(langs), kind])
     return Table(["corpus", "documents", "size", "characters", "languages", "language tags", "parallel"], rows,
                  align=["l", "r", "r", "r", "r", "l", "l"])
 
 
 def corpus_descriptions(d: ReportData) -> list[str]:
-    return [f"{c.get('name')}: {c.get('description')}" for c in d.run.get("corpora") or [] if c.get("description")]
+    return [f"{c.name}: {c.description}" for c in d.run.corpora if c.description]
 
 
 def tokenizers_table(d: ReportData) -> Table:
-    info = {t.get("name"): t for t in d.run.get("tokenizers") or [] if isinstance(t, dict)}
+    info = {t.name: t for t in d.run.tokenizers}
     rows = []
     for name in d.style.order:
-        t = info.get(name, {})
+        t = info.get(name)
         label = d.label(name)
-        source = str(t.get("source") or "")
+        source = t.source if t is not None else ""
         # A source that only repeats the spec (the same path) would just take room.
         if source and source in name:
             source = ""
-        rows.append([label, str(t.get("family") or "–"), fmt.count(t.get("vocab_size")),
+        rows.append([label, (t.family if t is not None else "") or "–", fmt.count(t.vocab_size if t is not None else None),
                      name if name != label else "", source])
     return Table(["tokenizer", "family", "vocabulary size", "full name (spec)", "source"], rows,
                  align=["l", "l", "r", "l", "l"])
@@ -64,14 +64,14 @@ def details_blocks(d: ReportData) -> list:
     """Skipped tokenizers, settings and package versions, one short paragraph each."""
     run = d.run
     lines: list[str] = []
-    skipped = run.get("skipped") or []
+    skipped = run.skipped
     if skipped:
         lines.append("Skipped tokenizers: " + "; ".join(
             f"{s.get('tokenizer', '?')} ({s.get('reason', 'no reason given')})" for s in skipped) + ".")
-    settings = fmt.setting_pairs(run.get("settings") or {})
+    settings = fmt.setting_pairs(run.settings)
     if settings:
         lines.append("Settings: " + fmt.pairs_line(settings))
-    versions = [(str(k), str(v)) for k, v in (run.get("versions") or {}).items()]
+    versions = [(str(k), str(v)) for k, v in run.versions.items()]
     if versions:
         lines.append("Versions: " + fmt.pairs_line(versions))
     blocks: list = [Paragraph(line) for line in lines]
@@ -83,7 +83,7 @@ def details_blocks(d: ReportData) -> list:
 
 def dropped_table(d: ReportData) -> Table | None:
     """What the analysis left out and why, one row per dropped (corpus, tokenizer, language)."""
-    dropped = [x for x in d.run.get("dropped") or [] if isinstance(x, dict)]
+    dropped = [x for x in d.run.dropped if isinstance(x, dict)]
     if not dropped:
         return None
     keys: list[str] = []
@@ -114,18 +114,18 @@ def title_page(d: ReportData, details: bool = True) -> Section:
     """
     run = d.run
     bits = []
-    if run.get("created"):
-        bits.append(_date(run["created"]))
+    if run.created:
+        bits.append(_date(run.created))
     bits.append(f"{len(d.corpora)} corpus" if len(d.corpora) == 1 else f"{len(d.corpora)} corpora")
     bits.append(f"{len(d.style.order)} tokenizers")
-    if run.get("wall_seconds") is not None:
-        bits.append(f"wall time {fmt.seconds(run['wall_seconds'])}")
-    if run.get("tokeff_version"):
-        bits.append(f"tokeff {run['tokeff_version']}")
+    if run.wall_seconds is not None:
+        bits.append(f"wall time {fmt.seconds(run.wall_seconds)}")
+    if run.tokeff_version:
+        bits.append(f"tokeff {run.tokeff_version}")
     section = Section("title", "Tokenizer efficiency report", subtitle="  ·  ".join(bits))
     blocks = section.blocks
-    if run.get("command"):
-        blocks.append(Paragraph(f"Command: {run['command']}", muted=True))
+    if run.command:
+        blocks.append(Paragraph(f"Command: {run.command}", muted=True))
     corpora = corpora_table(d)
     if corpora:
         blocks += [Heading("Corpora"), corpora]

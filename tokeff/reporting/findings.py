@@ -29,22 +29,9 @@ def ci_phrase(a: pd.Series, b: pd.Series) -> str:
     return "the difference is within the CI (the intervals overlap)" if o else "the CIs do not overlap"
 
 
-def _find_setting(settings: object, keys: tuple[str, ...]) -> object:
-    """The first value under one of ``keys``, searching nested settings breadth-first."""
-    queue = [settings]
-    while queue:
-        s = queue.pop(0)
-        if isinstance(s, dict):
-            for key in keys:
-                if key in s and not isinstance(s[key], dict):
-                    return s[key]
-            queue += [v for v in s.values() if isinstance(v, dict)]
-    return None
-
-
 def ci_level(d: ReportData) -> str:
     """``95% CI`` when the run records its confidence level, else ``CI``."""
-    v = _find_setting(d.run.get("settings") or {}, ("confidence", "ci_level", "ci"))
+    v = d.run.metric_setting("confidence")
     if finite(v) and 0 < float(v) < 1:  # type: ignore[arg-type]
         return f"{100 * float(v):g}% CI"  # type: ignore[arg-type]
     return "CI"
@@ -55,7 +42,7 @@ def baseline(d: ReportData) -> str:
     found = note_value(d.rows("normalized_sequence_length")["note"], "baseline")
     if found:
         return found
-    v = _find_setting(d.run.get("settings") or {}, ("baseline",))
+    v = d.run.metric_setting("baseline")
     return str(v) if v else ""
 
 
@@ -243,7 +230,7 @@ def health_findings(d: ReportData) -> list[str]:
 def dropped_findings(d: ReportData) -> list[str]:
     """Pairs the analysis left out (e.g. a language a tokenizer cannot represent), summarized."""
     groups: dict[tuple[str, str], list[str]] = {}
-    for x in d.run.get("dropped") or []:
+    for x in d.run.dropped:
         if isinstance(x, dict):
             key = (str(x.get("tokenizer", "?")), str(x.get("corpus", "")))
             groups.setdefault(key, []).append(str(x.get("language", "")))
@@ -261,7 +248,7 @@ def dropped_findings(d: ReportData) -> list[str]:
 
 
 def skipped_findings(d: ReportData) -> list[str]:
-    skipped = d.run.get("skipped") or []
+    skipped = d.run.skipped
     if not skipped:
         return []
     names = ", ".join(str(s.get("tokenizer", "?")) for s in skipped)

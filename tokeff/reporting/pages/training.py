@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -119,7 +121,9 @@ def training_page(d: ReportData) -> Section | None:
         section.blocks.append(Paragraph(
             "The unigram baseline is the bits per byte of a model that only knows how often each token occurs; a "
             "trained model should be well below it.", muted=True))
-    settings = fmt.setting_pairs(d.training())
+    training = d.training()
+    settings = fmt.setting_pairs({k: v for k, v in asdict(training).items() if k not in ("runs", "skipped")}
+                                 if training is not None else {})
     if settings:
         section.blocks += [Heading("Training settings"), Paragraph(fmt.pairs_line(settings))]
     return section
