@@ -52,8 +52,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tokeff import _native  # noqa: E402
 from tokeff.analysis import MetricSettings, measure  # noqa: E402
-from tokeff.bpe import native  # noqa: E402
 from tokeff.corpus.core import Corpus, Document  # noqa: E402
 from tokeff.env import setenv  # noqa: E402
 from tokeff.text import segment  # noqa: E402
@@ -248,7 +248,7 @@ def main() -> None:
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     corpus = ntrex if args.from_files else Corpus("bench", lambda: iter(docs), parallel=False)
     print(f"{len(docs):,} documents of {args.doc_lines} line(s), {mb:.1f} MB of NTREX-128 ({len({d.language for d in docs})} languages); "
-          f"tokeff workers={args.workers}; C core {'built' if native.core is not None else 'NOT built'}")
+          f"tokeff workers={args.workers}; C core {'built' if _native.core is not None else 'NOT built'}")
     wall, cpu = timed(lambda: sum(1 for _ in ntrex.documents()))
     if args.from_files:
         # As a real run: both sides read the files on every run (tokeff: this process reads and

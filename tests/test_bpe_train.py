@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tokeff.bpe.train as train_module
-from tokeff.bpe import native
+from tokeff import _native
 from tokeff.bpe import BPEModel, BPETrainingError, ModelFormatError, has_c_core, train_bpe
 from tokeff.bpe.count import SPACE_SAFE_PATTERNS, ChunkCounter
 from tokeff.bpe.merge_loop import learn_merges as learn_merges_python
@@ -78,7 +78,7 @@ def test_c_core_and_pure_python_learn_the_same_merges(lines: list[str]) -> None:
 
 def test_falls_back_to_pure_python_without_c_core(lines: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     expected = train_bpe(lines[:3000], 500).merges
-    monkeypatch.setattr(native, "core", None)
+    monkeypatch.setattr(_native, "core", None)
     assert not train_module.has_c_core()
     assert train_bpe(lines[:3000], 500).merges == expected
     with pytest.raises(BPETrainingError, match="C core"):

@@ -172,25 +172,6 @@ def test_reading_by_blocks_gives_what_reading_line_by_line_gives(parts, bad, max
         assert run(lambda: read_line_pieces(path, errors, max_bytes, block_bytes=block_bytes)) == expected
 
 
-@settings(max_examples=200, deadline=None)
-@given(ids=st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=12), max_size=50),
-       fraction=st.one_of(st.sampled_from([0.0, 0.8, 0.5, 1.0, 1e-300, 1 - 2**-53, 2.0]), st.floats(0, 1)))
-def test_splitting_a_batch_of_ids_agrees_with_split_of(ids, fraction) -> None:
-    from tokeff.corpus.core import in_train
-
-    assert in_train(ids, fraction).tolist() == [split_of(i, fraction) == "train" for i in ids]
-
-
-@given(fraction=st.floats(0, 1), offset=st.integers(-3, 3))
-def test_the_train_threshold_is_where_split_of_turns(fraction, offset) -> None:
-    # split_of compares the float h / 2**64: right at the threshold, whatever its rounding
-    from tokeff.corpus.core import train_threshold
-
-    t = train_threshold(fraction)
-    h = min(max(t + offset, 0), 2**64 - 1)
-    assert (h / 2**64 < fraction) == (h < t)
-
-
 def test_a_corpus_split_batch_by_batch_keeps_its_order() -> None:
     from tokeff.corpus.core import SPLIT_BATCH_DOCS, Corpus
 

@@ -12,6 +12,7 @@ import re
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,16 +21,10 @@ from typing import Any
 
 import pytest
 
-from tokeff.corpus.known import (
-    UnverifiedDownloadWarning,
-    corpus_folder,
-    default_manifest_path,
-    hf_corpus,
-    known_corpus,
-    list_known,
-    load_manifest,
-    parse_hf_spec,
-)
+from tokeff.corpus.download import UnverifiedDownloadWarning
+from tokeff.corpus.hf_datasets import hf_corpus, parse_hf_spec
+from tokeff.corpus.known import known_corpus
+from tokeff.corpus.manifest import corpus_folder, default_manifest_path, list_known, load_manifest
 from tokeff.errors import CorpusError
 
 ENG = "The cat sat on the mat.\r\nIt was warm.\r\n\r\nA second paragraph.\r\n"
@@ -46,6 +41,7 @@ class Route:
     body: bytes = b""
     status: int = 200
     claimed_length: int | None = None  # a Content-Length larger than the body simulates a cut transfer
+    stall: float = 0.0  # seconds to go silent after the body, before closing the connection
 
 
 @dataclass
@@ -78,6 +74,8 @@ def server() -> Iterator[LocalServer]:
             self.send_header("Content-Length", str(route.claimed_length or len(route.body)))
             self.end_headers()
             self.wfile.write(route.body)
+            self.wfile.flush()
+            time.sleep(route.stall)
             self.close_connection = True  # then the socket closes, short of any claimed length
 
         def log_message(self, *args: Any) -> None:  # keep test output clean
@@ -187,6 +185,34 @@ def test_truncated_transfer_fails_and_saves_nothing(server: LocalServer, tmp_pat
     assert leftovers(corpus_folder("tiny", tmp_path)) == []
 
 
+def test_a_cut_transfer_is_caught_even_where_urllib3_does_not_check_content_length(
+        server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # urllib3 1 (and 2 when told so) returns a body shorter than its Content-Length without an
+    # error; with no size or checksum in the manifest, only the Content-Length can tell.
+    import urllib3.response
+
+    init = urllib3.response.HTTPResponse.__init__
+    monkeypatch.setattr(urllib3.response.HTTPResponse, "__init__",
+                        lambda self, *a, **kw: init(self, *a, **{**kw, "enforce_content_length": False}))
+    body = "x" * 50_000 + "\n"
+    url = server.serve("/big.txt", body[:20_000], claimed_length=len(body))
+    m = manifest("tofu", [{"name": "big.txt", "url": url, "sha256": None, "size": None}])
+
+    with pytest.raises(CorpusError, match=r"truncated: got 20000 of 50001 bytes"):
+        known_corpus("tofu", manifest=m, cache_dir=tmp_path, progress=False)
+    assert leftovers(corpus_folder("tofu", tmp_path)) == []
+
+
+def test_a_file_larger_than_recorded_is_refused_and_saves_nothing(server: LocalServer, tmp_path: Path) -> None:
+    url = server.serve("/a.txt", ENG + "and more\r\n")
+    m = manifest("tiny", [file_entry("a.txt", url, ENG)])
+
+    with pytest.raises(CorpusError, match="larger than the 62 bytes recorded in the manifest") as err:
+        known_corpus("tiny", manifest=m, cache_dir=tmp_path, progress=False)
+    assert "\n" not in str(err.value) and url in str(err.value)
+    assert leftovers(corpus_folder("tiny", tmp_path)) == []
+
+
 def test_short_file_without_a_lie_in_content_length_still_fails_on_the_recorded_size(server: LocalServer, tmp_path: Path) -> None:
     url = server.serve("/a.txt", ENG[:-10])  # an honest but shorter upstream file
     m = manifest("tiny", [file_entry("a.txt", url, ENG)])
@@ -224,6 +250,16 @@ def test_a_server_that_never_answers_times_out_instead_of_hanging(tmp_path: Path
         m = manifest("tiny", [file_entry("a.txt", url, ENG)])
         with pytest.raises(CorpusError, match=r"timed out \(no answer for 0.3 s\)"):
             known_corpus("tiny", manifest=m, cache_dir=tmp_path, progress=False, timeout=0.3)
+    assert leftovers(corpus_folder("tiny", tmp_path)) == []
+
+
+def test_a_server_that_goes_silent_mid_file_times_out(server: LocalServer, tmp_path: Path) -> None:
+    body = "x" * 50_000 + "\n"
+    url = server.serve("/big.txt", body[:20_000], claimed_length=len(body), stall=2.0)
+    m = manifest("tiny", [file_entry("big.txt", url, body)])
+
+    with pytest.raises(CorpusError, match=r"timed out \(no answer for 0.3 s\)"):
+        known_corpus("tiny", manifest=m, cache_dir=tmp_path, progress=False, timeout=0.3)
     assert leftovers(corpus_folder("tiny", tmp_path)) == []
 
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokeff.metrics.bootstrap import (SLOTS, Bootstrap, SlotSums, doc_key, percentiles, poisson_weights,
-                                      ratio_with_ci)
+from tokeff.docid import doc_key
+from tokeff.metrics.bootstrap import SLOTS, Bootstrap, SlotSums, percentiles, poisson_weights, ratio_with_ci
 
 
 def test_weights_are_poisson_one_and_a_pure_function_of_seed_slot_replicate():
@@ -64,12 +64,6 @@ def test_totals_follow_every_add_and_merge():
     other.add(np.array([9]), np.array([[100, 1000]]))
     s.merge(other)
     assert s.totals().tolist() == [108, 1080]
-
-
-def test_doc_key_is_stable():
-    assert doc_key("line-1") == doc_key("line-1")
-    assert doc_key("line-1") != doc_key("line-2")
-    assert 0 <= doc_key("x") < 2**63
 
 
 def test_interval_covers_the_true_ratio_at_about_the_nominal_rate():

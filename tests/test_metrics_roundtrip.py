@@ -17,16 +17,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tokeff import _native
 from tokeff.adapters import load_tokenizer
 from tokeff.adapters.base import Spelling, Tokenizer
 from tokeff.adapters.simple import BytesTokenizer, CharsTokenizer
 from tokeff.adapters.spm import SentencePieceTokenizer
 from tokeff.adapters.trained import train_tokenizer
-from tokeff.bpe import native
 from tokeff.corpus.core import Document
 from tokeff.metrics.batch import EncodedBatch, TextBatch
 
-pytestmark = [pytest.mark.skipif(native.core is None, reason="the C core is not built (pure-Python install)"),
+pytestmark = [pytest.mark.skipif(_native.core is None, reason="the C core is not built (pure-Python install)"),
               # the small training text gives the trained tokenizers fewer tokens than asked: fine here
               pytest.mark.filterwarnings("ignore:.*(supports only|ran out of pairs):UserWarning")]
 
@@ -136,11 +136,11 @@ def test_unsure_ids_are_left_to_the_library():
     texts = ["abc", "xyz"]
     flat = np.array([97, 98, 99, 120, 121, 122], dtype=np.int64)
     lengths = np.array([3, 3], dtype=np.int64)
-    got = native.core.spells_texts(flat, lengths, texts, spelling.blob, spelling.offsets, spelling.sure, False)
+    got = _native.core.spells_texts(flat, lengths, texts, spelling.blob, spelling.offsets, spelling.sure, False)
     assert list(got) == [0, 1]
     assert spelling.spell([97]) is None and spelling.spell([120, 121]) == b"xy"
     # out-of-range ids and pieces that overrun the text are "not vouched for", not errors
-    got = native.core.spells_texts(np.array([999, 120, 121, 122, 122], dtype=np.int64), np.array([1, 4], dtype=np.int64),
+    got = _native.core.spells_texts(np.array([999, 120, 121, 122, 122], dtype=np.int64), np.array([1, 4], dtype=np.int64),
                                    ["x", "xyz"], spelling.blob, spelling.offsets, spelling.sure, False)
     assert list(got) == [0, 0]
     assert tok.spelling() is not None

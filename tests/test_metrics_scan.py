@@ -16,17 +16,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokeff import text
+from tokeff import _native, text
 from tokeff.adapters.simple import BytesTokenizer, CharsTokenizer
 from tokeff.analysis import MetricSettings, measure
-from tokeff.bpe import native
 from tokeff.corpus.core import Corpus, Document
 from tokeff.metrics.batch import EncodedBatch, TextBatch, WordTable, nonspace_length
-from tokeff.metrics.bootstrap import doc_key
 
 from .test_metrics_toys import TOY_VOCAB, GreedyToy
 
-pytestmark = pytest.mark.skipif(native.core is None, reason="the C core is not built (pure-Python install)")
+pytestmark = pytest.mark.skipif(_native.core is None, reason="the C core is not built (pure-Python install)")
 
 
 def _expected(texts: list[str], mask: list[bool] | None = None) -> tuple[np.ndarray, list[list[str]], list[int]]:
@@ -160,9 +158,9 @@ def test_unk_and_byte_fallback_counts_read_with_the_ids_are_plain_counts(ids):
 
 def test_flatten_rejects_what_is_not_ids():
     with pytest.raises(TypeError):
-        native.core.flatten_ids([[1, "2"]])
+        _native.core.flatten_ids([[1, "2"]])
     with pytest.raises(OverflowError):
-        native.core.flatten_ids([[2**70]])
+        _native.core.flatten_ids([[2**70]])
 
 
 def test_a_measurement_is_the_same_with_and_without_the_core(monkeypatch):
@@ -173,16 +171,7 @@ def test_a_measurement_is_the_same_with_and_without_the_core(monkeypatch):
     toks = [GreedyToy(TOY_VOCAB), BytesTokenizer(), CharsTokenizer()]
     s = MetricSettings(chunk_docs=16, bootstrap_replicates=100, split="all")
     with_core = measure([corpus], toks, settings=s, workers=1, progress=False)
-    monkeypatch.setattr(native, "core", None)
+    monkeypatch.setattr(_native, "core", None)
     without = measure([corpus], toks, settings=s, workers=1, progress=False)
     pd.testing.assert_frame_equal(with_core.metrics, without.metrics, check_exact=True)
     pd.testing.assert_frame_equal(with_core.token_lengths, without.token_lengths, check_exact=True)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(max_size=300), max_size=20))
-def test_document_keys_are_the_blake2b_keys(ids):
-    """The C core's BLAKE2b gives the bootstrap slots hashlib gives (blocks of 128 bytes and
-    their edges included), so documents keep their slots with or without the core."""
-    ids += ["", "x" * 127, "x" * 128, "x" * 129, "x" * 256, "é" * 64]
-    assert np.frombuffer(native.core.doc_keys(ids), dtype=np.int64).tolist() == [doc_key(i) for i in ids]

@@ -27,7 +27,7 @@ the same, so a key is a hash over:
 Storage. Each entry is a small JSON file (columns, dtypes, values), chosen over pickle so that a
 cache file can never run code when read and survives pandas upgrades, and over CSV so that floats
 come back bit for bit (JSON floats are written with ``repr``). Writes are atomic (temporary file
-plus rename, :func:`tokeff.results.atomic_write`): an interrupted run leaves whole entries or
+plus rename, :func:`tokeff.files.atomic_write`): an interrupted run leaves whole entries or
 none. An entry that cannot be read back (truncated by a full disk, edited by hand) is a *miss*
 with a :class:`CacheWarning`, never an error and never a wrong number.
 """
@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import warnings
 from collections.abc import Iterable, Sequence
@@ -46,7 +45,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from .files import atomic_write
+from .files import atomic_write, cache_root
 
 #: Bump when the on-disk layout of a cache entry changes; older entries then read as misses.
 CACHE_FORMAT = 1
@@ -56,19 +55,6 @@ RESULTS_DIR = "results"
 
 class CacheWarning(UserWarning):
     """A cache entry was unusable and is being ignored (it will be recomputed)."""
-
-
-def cache_root() -> Path:
-    """The tokeff cache folder: ``$TOKEFF_CACHE``, else the user cache folder for ``tokeff``."""
-    env = os.environ.get("TOKEFF_CACHE")
-    if env:
-        return Path(env).expanduser()
-    try:
-        from platformdirs import user_cache_dir
-    except ImportError:  # pragma: no cover - platformdirs is a dependency; this is a fallback
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-        return Path(base) / "tokeff"
-    return Path(user_cache_dir("tokeff"))
 
 
 def tokeff_version() -> str:

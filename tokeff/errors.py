@@ -29,6 +29,12 @@ class TokenizerUnavailable(TokenizerError):
     """
 
 
+def one_line(x: object) -> str:
+    """``str(x)`` with every run of whitespace (newlines included) made one space: how a library's
+    message is quoted inside a tokeff error, which the CLI prints as one line."""
+    return " ".join(str(x).split())
+
+
 def missing_dependency(error: ModuleNotFoundError) -> int:
     """Say in one line that this Python lacks a package tokeff needs, and how to get the one that
     has them; the exit status (2). Usually tokeff was run with a Python outside its virtualenv."""

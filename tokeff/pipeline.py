@@ -161,8 +161,9 @@ def load(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus],
 def describe_corpus(c: Corpus, progress: bool = False) -> CorpusRecord:
     """What ``run.json`` says of a corpus: the size of its eval split, its languages, and the
     fingerprint of its whole content (the results cache key), all from one streaming pass."""
-    from .corpus.core import SPLIT_BATCH_CHARS, SPLIT_BATCH_DOCS, in_train
+    from .corpus.core import SPLIT_BATCH_CHARS, SPLIT_BATCH_DOCS
     from .corpus.fingerprint import corpus_fingerprint
+    from .docid import in_train
 
     docs = nbytes = nchars = 0
     langs: set[str] = set()

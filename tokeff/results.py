@@ -9,7 +9,8 @@ A run of ``analyze`` (or ``sweep``) writes one folder; the report is rebuilt fro
     report.pdf, report.md, *.png   written by :mod:`tokeff.reporting`
 
 Every write goes to a temporary file in the same folder and is then renamed over the target, so
-an interrupted run never leaves a half-written file: what is there is always whole.
+an interrupted run never leaves a half-written file: what is there is always whole
+(:func:`tokeff.files.atomic_write`, re-exported here with ``write_text`` and ``write_json``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from .files import atomic_write, write_json, write_text  # noqa: F401  (results are written with these)
+from .files import atomic_write, write_json, write_text  # noqa: F401 (re-exported: the results folder's writers)
 
 #: Columns of ``metrics.csv``, in order. ``language`` is ``"all"`` for a whole-corpus value;
 #: ``n`` is how many units (documents, aligned lines, words) stand behind the value; ``note``

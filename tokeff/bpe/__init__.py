@@ -32,10 +32,10 @@ Public API::
   for ``vocab_size`` warns (``UserWarning``) and returns the smaller model it could learn.
 
 Files: ``patterns.py`` (pre-split regexes), ``count.py`` (chunk counting), ``merge_loop.py`` (the
-merge algorithm, pure Python), ``_core.c`` (the same loop in C, optional), ``train.py``
-(``train_bpe``), ``model.py`` (``BPEModel``), ``reference.py`` (slow reference encoder),
-``io.py`` (file format and exports), ``alphabet.py`` (bytes as HF spells them), ``native.py``
-(loads the C core; ``TOKEFF_PURE_PYTHON=1`` ignores it).
+merge algorithm, pure Python), ``train.py`` (``train_bpe``), ``model.py`` (``BPEModel``),
+``reference.py`` (slow reference encoder), ``io.py`` (file format and exports), ``alphabet.py``
+(bytes as HF spells them). The same loop and the piece counter in C are in the package's optional
+compiled core, :mod:`tokeff._native` (``merge.c``, ``pieces.c``; ``TOKEFF_PURE_PYTHON=1`` ignores it).
 """
 
 from tokeff.bpe.errors import BPETrainingError, InvalidTextError, ModelFormatError

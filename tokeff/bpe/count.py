@@ -27,7 +27,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
-from tokeff.bpe import native
+from tokeff import _native
 from tokeff.bpe.patterns import Pattern
 
 # presets for which cutting before "non-space + space" never cuts a chunk (see the module docstring)
@@ -70,7 +70,7 @@ class ChunkCounter:
         self.findall = pattern.compiled.findall
         self.chunks: Counter = Counter()
         # distinct space-cut pieces and their counts, when that shortcut is exact
-        self.core = native.core if use_core and pattern.name in SPACE_SAFE_PATTERNS else None
+        self.core = _native.core if use_core and pattern.name in SPACE_SAFE_PATTERNS else None
         self.pieces = self.core.segments_new() if self.core is not None else None
 
     def add(self, batch: list[str]) -> None:

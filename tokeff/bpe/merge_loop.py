@@ -31,7 +31,7 @@ lone ``a`` next to ``bc`` after ``ab`` was already a token, which left-to-right 
 rare: none occurred in 50,000 merges learned from 50 MB of mixed text. Should it happen, the model
 warns and encodes with the reference encoder (tiktoken needs distinct bytes per rank).
 
-This module is the pure-Python reference; ``tokeff/bpe/_core.c`` runs the same steps in C.
+This module is the pure-Python reference; ``tokeff/_native/merge.c`` runs the same steps in C.
 """
 
 from __future__ import annotations

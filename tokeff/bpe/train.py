@@ -9,8 +9,8 @@ Training once to the largest size gives every smaller one for free: merge ``k`` 
 later merges, so the model for ``n`` tokens is a prefix of the merge list
 (:meth:`BPEModel.truncate`).
 
-The merge loop runs in C when ``tokeff/bpe/_core.c`` was built with the package, else in pure
-Python; both give the same merges.
+The merge loop runs in C when the package's C core (:mod:`tokeff._native`, ``merge.c``) was
+built, else in pure Python; both give the same merges.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tokeff.bpe import native
+from tokeff import _native
 from tokeff.bpe.alphabet import HF_BYTE_RANK
 from tokeff.bpe.count import count_chunks, default_workers
 from tokeff.bpe.errors import BPETrainingError
@@ -40,7 +40,7 @@ ProgressCallback = Callable[[str, int, int], None]
 
 def has_c_core() -> bool:
     """Whether the compiled merge loop is available."""
-    return native.core is not None
+    return _native.core is not None
 
 
 def learn_merges(
@@ -54,7 +54,7 @@ def learn_merges(
     """Merges from a ``{chunk: count}`` table; ``backend`` is ``"auto"``, ``"c"`` or ``"python"``."""
     if backend not in ("auto", "c", "python"):
         raise ValueError(f"backend must be 'auto', 'c' or 'python', not {backend!r}")
-    core = native.core
+    core = _native.core
     if backend == "c" and core is None:
         raise BPETrainingError("the C core of tokeff.bpe is not built; reinstall tokeff with a C compiler")
     if backend != "python" and core is not None:

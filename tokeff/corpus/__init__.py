@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from ..docid import split_of
 from ..errors import CorpusError
-from .core import Corpus, Document, Shard, split_of
+from .core import Corpus, Document, Shard
 from .default import default_corpora
 from .registry import SPECS, ReadOptions, spec_summary, specs
 from .shards import sharded_corpus

@@ -7,7 +7,8 @@ Splits. Tokenizers trained on the fly learn from the *train* split and every met
 on the *eval* split, for every tokenizer alike. A document's split is a pure function of its
 ``doc_id`` (a hash, not its position in a shuffled list), so it is deterministic, needs no pass
 over the corpus, and keeps aligned lines of a parallel corpus together: line *i* has the same
-``doc_id`` in every language and so lands in the same split in all of them.
+``doc_id`` in every language and so lands in the same split in all of them. The hash and the
+split functions are in :mod:`tokeff.docid` (``split_of``, ``in_train``), shared with the metrics.
 
 Shards. A corpus is also a list of :class:`Shard` objects (:meth:`Corpus.shards`): pieces that
 can each be read on their own, one after another giving exactly the corpus's documents, so an
@@ -18,18 +19,13 @@ per file, and its shards are picklable (no closures), so they can be shipped to 
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-import numpy as np
+from ..docid import DEFAULT_TRAIN_FRACTION, in_train
 
 Split = Literal["all", "train", "eval"]
-
-#: Share of documents in the train split unless the corpus says otherwise.
-DEFAULT_TRAIN_FRACTION = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,43 +43,6 @@ class Document:
     text: str
     language: str = "und"
     doc_id: str = ""
-
-
-def split_of(doc_id: str, train_fraction: float = DEFAULT_TRAIN_FRACTION) -> Literal["train", "eval"]:
-    """``"train"`` for a deterministic ``train_fraction`` of ids, ``"eval"`` for the rest."""
-    h = int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest(), "big")
-    return "train" if h / 2**64 < train_fraction else "eval"
-
-
-def in_train(doc_ids: Sequence[str], train_fraction: float = DEFAULT_TRAIN_FRACTION) -> np.ndarray:
-    """``split_of(i, train_fraction) == "train"`` for each id, as a bool array: with the C core,
-    one call for all the ids' hashes and one comparison with :func:`train_threshold` (a Python
-    call per document, 1.7 µs, was a tenth of reading a corpus's split)."""
-    from ..bpe import native  # here, not at the top: the corpus layer loads before the BPE package
-
-    if native.core is None:
-        return np.fromiter((split_of(i, train_fraction) == "train" for i in doc_ids), dtype=bool, count=len(doc_ids))
-    threshold = train_threshold(train_fraction)
-    hashes = np.frombuffer(native.core.doc_hashes(doc_ids), dtype=np.uint64)
-    if threshold >= 1 << 64:
-        return np.ones(len(hashes), dtype=bool)
-    return hashes < np.uint64(threshold)
-
-
-@functools.lru_cache(maxsize=16)
-def train_threshold(train_fraction: float) -> int:
-    """The least 64-bit hash h that :func:`split_of` puts in the eval split (2**64 if none): it
-    compares the float h / 2**64 with the fraction, which only grows with h, so "train" is exactly
-    h below this threshold. Found by bisection with that same comparison, so no rounding of the
-    float can make the two disagree."""
-    lo, hi = 0, 1 << 64
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if mid / 2**64 < train_fraction:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
 
 
 #: Documents :meth:`Corpus.documents` splits at a time (and at most this many characters).

@@ -62,7 +62,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..errors import CorpusError
+from ..errors import CorpusError, one_line
 from .core import Corpus, Document, Shard, read_shards
 from .registry import SPECS, CorpusSpec, ReadOptions
 from .sources import DEFAULT_ERRORS, _text_file_documents
@@ -301,7 +301,7 @@ class ShardReader:
         try:
             pf = pq.ParquetFile(self.path)
         except pa.ArrowException as e:
-            raise CorpusError(f"{self.path}: not a readable Parquet file ({_one_line(e)})") from None
+            raise CorpusError(f"{self.path}: not a readable Parquet file ({one_line(e)})") from None
         schema = pf.schema_arrow
         if self.field not in schema.names:
             raise CorpusError(f"{self.path}: no column {self.field!r} (columns: {', '.join(schema.names)}); "
@@ -317,7 +317,7 @@ class ShardReader:
             try:
                 table = pf.read_row_group(g, columns=columns, use_threads=False)
             except pa.ArrowException as e:
-                raise CorpusError(f"{self.path}: row group {g} cannot be read ({_one_line(e)})") from None
+                raise CorpusError(f"{self.path}: row group {g} cannot be read ({one_line(e)})") from None
             for start in range(0, table.num_rows, PARQUET_SLICE_ROWS):
                 part = table.slice(start, PARQUET_SLICE_ROWS)
                 texts = self._parquet_texts(part.column(self.field), g, start)
@@ -409,10 +409,6 @@ def _lines(f: BinaryIO, path: str, errors: str, block_bytes: int = READ_BLOCK_BY
         if not block:
             return
         pending, offset = ([buf[end:]] if end < len(buf) else []), offset + end
-
-
-def _one_line(x: object) -> str:
-    return " ".join(str(x).split())
 
 
 def _load(spec: str, options: ReadOptions) -> list[Corpus]:

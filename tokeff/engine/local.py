@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
+from .. import _native
 from ..adapters.base import Tokenizer, one_thread
 from ..analysis import State, chunks, measure_corpus, merge, new_state, update
-from ..bpe import native
 from ..corpus.core import Corpus
 from ..env import setenv
 from ..errors import TokeffError
@@ -105,9 +105,9 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
     # built once here, inherited by every worker (else each builds its own)
     for tok in tokenizers:
         tok.token_flags()
-        if native.core is not None and settings.roundtrip:
+        if _native.core is not None and settings.roundtrip:
             tok.spelling()
-    if native.core is not None:
+    if _native.core is not None:
         char_classes()
     _JOB.update(corpora=corpora, tokenizers=tokenizers, settings=settings, counter=counter, queues=queues)
     merged = [new_state(c, tokenizers, settings) for c in corpora]  # this process's runs go here

@@ -42,6 +42,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from ..files import atomic_write
 from .budget import DEFAULT_BUDGET, Budget
 from .evaluate import EvalResult, evaluate_lm, unigram_bits_per_byte
 from .model import GPT, LOSS_FN, LOSS_NAME, ModelConfig, model_config
@@ -329,23 +330,15 @@ def train_lm(
         assert state["data_position"] == start * tokens_per_step
 
     def save_checkpoint(step: int) -> None:
-        ckpt_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = ckpt_path.with_suffix(".tmp")
-        try:
-            torch.save(
-                {
-                    "fingerprint": fingerprint, "model": net.state_dict(), "optimizer": opt.state_dict(),
-                    "step": step, "data_position": step * tokens_per_step,  # schedule and data follow the step
-                    "rng_cpu": torch.get_rng_state(),
-                    "rng_cuda": torch.cuda.get_rng_state_all() if dev.type == "cuda" else None,
-                    "wall_seconds": wall, "eval_seconds": eval_seconds, "curve": curve,
-                },
-                tmp,
-            )
-        except BaseException:
-            tmp.unlink(missing_ok=True)  # interrupted mid-write: the last whole checkpoint stays
-            raise
-        os.replace(tmp, ckpt_path)  # never leave a half-written checkpoint behind
+        state = {
+            "fingerprint": fingerprint, "model": net.state_dict(), "optimizer": opt.state_dict(),
+            "step": step, "data_position": step * tokens_per_step,  # schedule and data follow the step
+            "rng_cpu": torch.get_rng_state(),
+            "rng_cuda": torch.cuda.get_rng_state_all() if dev.type == "cuda" else None,
+            "wall_seconds": wall, "eval_seconds": eval_seconds, "curve": curve,
+        }
+        # interrupted mid-write, the last whole checkpoint stays: never a half-written one
+        atomic_write(ckpt_path, lambda p: torch.save(state, p))
 
     # --- the loop ---------------------------------------------------------------------------------
     net.train()

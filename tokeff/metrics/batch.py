@@ -8,10 +8,9 @@ costs nothing, and one that several ask for is computed once. Words are numbered
 :class:`WordTable` that lives for the whole shard, so each distinct word is handled once per run
 (not once per chunk) and per-word counts are arrays indexed by word id.
 
-**C core.** When the package's C core is built (``tokeff/bpe/_core.c``; see
-:mod:`tokeff.bpe.native`), the per-document counts and the word ids of a chunk come from one C
-pass over its texts (``scan_texts``), and a tokenizer's ids are flattened in C
-(``flatten_ids``); only texts with a character of a script written without spaces go through
+**C core.** When the package's C core is built (:mod:`tokeff._native`), the per-document counts
+and the word ids of a chunk come from one C pass over its texts (``scan_texts``), and a
+tokenizer's ids are flattened in C (``flatten_ids``); only texts with a character of a script written without spaces go through
 :func:`tokeff.text.segment`. Otherwise the same numbers come from Python (about 0.8 s more CPU
 per 10 MB of NTREX, of 2.4 s for the whole pass with tiktoken); the tests check that both give
 the same results.
@@ -26,11 +25,12 @@ from itertools import chain
 
 import numpy as np
 
+from .. import _native
 from ..adapters.base import Tokenizer
-from ..bpe import native
 from ..corpus.core import Document
+from ..docid import doc_keys
 from ..text import char_classes, segment
-from .bootstrap import SLOTS, doc_key
+from .bootstrap import SLOTS
 
 
 def nonspace_length(text: str) -> int:
@@ -62,7 +62,7 @@ class WordTable(dict):
         self.generation = 0
         self.max_words = MAX_TABLE_WORDS if max_words is None else max_words
         #: the C core's table of the same words (the dict itself then stays empty), or None
-        self.native = native.core.segments_new() if native.core is not None else None
+        self.native = _native.core.segments_new() if _native.core is not None else None
 
     def add_words(self, new: list[str]) -> None:
         """Give ids to ``new`` (words not in the table yet, without repeats), in order."""
@@ -76,7 +76,7 @@ class WordTable(dict):
             self.words = []
             self.generation += 1
             if self.native is not None:
-                self.native = native.core.segments_new() if native.core is not None else None
+                self.native = _native.core.segments_new() if _native.core is not None else None
 
 
 class DocumentColumns(Sequence[Document]):
@@ -138,9 +138,7 @@ class TextBatch:
     @cached_property
     def keys(self) -> np.ndarray:
         """63-bit hashes of the doc ids (aligned lines share theirs across languages)."""
-        if native.core is not None:  # the same hash, without a Python call per document
-            return np.frombuffer(native.core.doc_keys(self.doc_ids), dtype=np.int64)
-        return np.fromiter(map(doc_key, self.doc_ids), dtype=np.int64, count=len(self.docs))
+        return doc_keys(self.doc_ids)
 
     @cached_property
     def slots(self) -> np.ndarray:
@@ -190,7 +188,7 @@ class TextBatch:
     def _scan(self) -> tuple[np.ndarray, np.ndarray] | None:
         """The C core's (stats, word ids) of the chunk, or None without the core (or without a
         C table, as when the core was switched off after the table was made)."""
-        core, table = native.core, self.table
+        core, table = _native.core, self.table
         if core is None or table.native is None:
             return None
         want = (self.word_mask if self.count_words else np.zeros(len(self.docs), dtype=bool)).astype(np.uint8).tobytes()
@@ -221,7 +219,7 @@ class TextBatch:
         found = [segment(self.texts[i]) for i in left]
         n_words[left] = [len(ws) for ws, _ in found]
         fallback[left] = [f for _, f in found]
-        more = np.frombuffer(native.core.intern_words(table.native, list(chain.from_iterable(ws for ws, _ in found)),
+        more = np.frombuffer(_native.core.intern_words(table.native, list(chain.from_iterable(ws for ws, _ in found)),
                                                       table.words), dtype=np.int64)
         # splice: each document's ids come from the C scan or from segment(), in document order
         from_scan = np.ones(len(self.docs), dtype=bool)
@@ -292,8 +290,8 @@ class EncodedBatch:
     def _flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(flat ids, tokens per document, UNK and byte-fallback tokens per document as two
         columns, or None without the C core, which counts them as it reads the ids)."""
-        if native.core is not None:
-            flat, lengths, counts = native.core.flatten_ids(self.ids, self.tokenizer.token_flags())
+        if _native.core is not None:
+            flat, lengths, counts = _native.core.flatten_ids(self.ids, self.tokenizer.token_flags())
             return (np.frombuffer(flat, dtype=np.int64), np.frombuffer(lengths, dtype=np.int64),
                     np.frombuffer(counts, dtype=np.int64).reshape(-1, 2))
         n_tokens = np.fromiter(map(len, self.ids), dtype=np.int64, count=len(self.ids))
@@ -359,11 +357,11 @@ class EncodedBatch:
         text (which cost 0.2-0.8 s per 10 MB of NTREX, as much as half the encoding)."""
         texts = self.text.texts
         ok = np.zeros(len(self.ids), dtype=np.int64)
-        spelling = self.tokenizer.spelling() if native.core is not None else None
+        spelling = self.tokenizer.spelling() if _native.core is not None else None
         if spelling is None:
             ask = range(len(self.ids))
         else:
-            ok[:] = np.frombuffer(native.core.spells_texts(self.flat, self.n_tokens, texts, spelling.blob,
+            ok[:] = np.frombuffer(_native.core.spells_texts(self.flat, self.n_tokens, texts, spelling.blob,
                                                            spelling.offsets, spelling.sure,
                                                            spelling.strip_leading_space), dtype=np.uint8)
             ask = np.flatnonzero(ok == 0).tolist()

@@ -13,7 +13,7 @@ replicate r, an independent weight w_{d,r} ~ Poisson(1); replicate r's ratio is
 bootstrap, and it needs no knowledge of n, so it streams.
 
 **Hashed weights.** w_{d,r} is a deterministic function of (seed, slot(d), r), where
-slot(d) = the low 16 bits of a BLAKE2b hash of the ``doc_id`` (see :func:`doc_key`). Hence:
+slot(d) = the low 16 bits of a BLAKE2b hash of the ``doc_id`` (:func:`tokeff.docid.doc_key`). Hence:
 
 * The state per stratum (language) is one vector of integer sums *per occupied slot*
   (:class:`SlotSums`), at most 65,536 of them whatever the corpus size: memory is flat, and
@@ -32,7 +32,6 @@ Replicates whose denominator is zero are left out.
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -63,11 +62,6 @@ def with_room(array: np.ndarray, filled: int, rows: int, cap: int | None = None)
     grown = np.empty((min(size, cap) if cap else size,) + array.shape[1:], dtype=array.dtype)
     grown[:filled] = array[:filled]
     return grown
-
-
-def doc_key(doc_id: str) -> int:
-    """A 63-bit hash of a document id; its low 16 bits are the document's bootstrap slot."""
-    return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest(), "big") >> 1
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import matplotlib
 
-from ..results import atomic_write
+from ..files import atomic_write
 from .blocks import Chart, Section
 from .data import ReportData, load
 from .markdown import write_markdown

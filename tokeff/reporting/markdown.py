@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..results import atomic_write, write_text
+from ..files import atomic_write, write_text
 from .blocks import Bullets, Chart, Heading, Paragraph, Section, Table
 from .style import PNG_DPI
 

@@ -8,7 +8,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ..results import atomic_write
+from ..files import atomic_write
 from .blocks import Bullets, Chart, Heading, Paragraph, Section, Table
 from .canvas import CHAR_W, TITLE_SIZE, new_page, put, text_width, wrap
 from .style import INK, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MUTED, PAGE_H, PAGE_W, RULE, SHADE
