@@ -129,6 +129,20 @@ def test_same_inputs_and_seed_give_identical_tables_and_another_seed_other_inter
     assert not (a.metrics["ci_low"].fillna(-1) == c.metrics["ci_low"].fillna(-1)).all()
 
 
+def test_a_50_percent_interval_lies_strictly_inside_the_95_percent_one():
+    wide = measure([_mixed_corpus(50)], TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False).metrics
+    narrow = measure([_mixed_corpus(50)], TOKENIZERS, workers=1, progress=False,
+                     settings=MetricSettings(chunk_docs=16, bootstrap_replicates=200, split="all", confidence=0.5)).metrics
+    assert (wide["value"].fillna(-1) == narrow["value"].fillna(-1)).all()
+    # every ratio whose documents differ at all; the rest (bytes per byte token, UNK rates of
+    # tokenizers without UNK) are points at any confidence
+    spread = wide["ci_high"] > wide["ci_low"]
+    assert spread.sum() >= 60
+    assert ((wide["ci_low"] < narrow["ci_low"]) & (narrow["ci_high"] < wide["ci_high"]))[spread].all()
+    points = wide["ci_low"].notna() & ~spread
+    assert (narrow["ci_low"][points] == wide["ci_low"][points]).all()
+
+
 def test_output_shape():
     m = measure([_mixed_corpus(40), toy_corpus()], TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False)
     assert isinstance(m, Measurement)
@@ -142,6 +156,21 @@ def test_output_shape():
     assert set(df[df.corpus == "mixed"].language) == {"all", "eng", "xx"}
     assert "premium" not in set(df[df.corpus == "toy"].metric)  # not a parallel corpus
     assert m.settings.baseline == "toy"
+
+
+def test_n_is_the_number_of_documents_behind_every_row():
+    # 30 aligned lines in eng and xx, and 5 more in xx alone: every row's n counts the documents
+    # of its language (the units the bootstrap resamples), a premium's the lines aligned with eng
+    docs = list(_mixed_corpus(30).documents("all")) + [Document("ab c", "xx", f"extra{i}") for i in range(5)]
+    corpus = Corpus("uneven", lambda: iter(docs), parallel=True, reference_language="eng")
+    df = measure([corpus], TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False).metrics
+    n = df.groupby(["metric", "language"])["n"].unique().map(list)
+    documents = {"all": [65], "eng": [30], "xx": [35]}
+    metrics = set(df.metric)
+    assert len(metrics) == 18
+    for metric in metrics - {"premium"}:
+        assert {lang: n[metric, lang] for lang in documents} == documents, metric
+    assert (n["premium", "eng"], n["premium", "xx"]) == ([30], [30])
 
 
 def test_eval_split_only_by_default():
