@@ -51,39 +51,49 @@ def test_several_corpora_dealt_to_workers_keep_their_own_numbers():
     pd.testing.assert_frame_equal(mine, alone, check_exact=True)
 
 
-class _PidChars(CharsTokenizer):
-    """Characters, a little slowly, writing down which process encoded each chunk."""
-
-    name = "pid-chars"
+class _WaitingChars(CharsTokenizer):
+    """Characters, writing down which process encoded each chunk. In any process but the one
+    that made it, encoding waits until that process has encoded a chunk itself: a worker then
+    sits on its first run until the parent measures one, whatever the machine's speed."""
 
     def __init__(self, log: Path) -> None:
+        import multiprocessing
+
         super().__init__()
         self.log = log
+        self.parent = os.getpid()
+        self.parent_measured = multiprocessing.get_context("fork").Event()
 
     def encode_batch(self, texts):
-        import time
-
-        time.sleep(0.002 * len(texts))
+        if os.getpid() == self.parent:
+            self.parent_measured.set()
+        elif not self.parent_measured.wait(timeout=20):
+            raise RuntimeError("the parent never measured a run while its worker was busy")
         with self.log.open("a") as f:
             f.write(f"{os.getpid()}\n")
         return super().encode_batch(texts)
 
 
 def test_this_process_measures_the_runs_its_busy_workers_have_no_room_for(tmp_path: Path):
-    # two processes in all: this one and one worker. Once the worker's queue is full this
-    # process measures runs itself instead of waiting, and the numbers do not change
+    # two processes in all: this one and one worker. The worker holds its first run until this
+    # process has measured one, so this process must find the worker's queue full and measure a
+    # run itself; the numbers are those of a single pass
+    from tokeff.analysis import DEAL, QUEUED_RUNS
+
     log = tmp_path / "pids.txt"
     docs = [Document(f"line {i}", "xx", str(i)) for i in range(800)]
     settings = MetricSettings(split="all", chunk_docs=10, bootstrap_replicates=50)
-    sharded = measure([Corpus("pids", lambda: iter(docs))], [_PidChars(log)], settings=settings, workers=2,
+    chunks = 80
+    assert chunks > DEAL * (QUEUED_RUNS + 1)  # more runs than the worker's hands and queue hold
+    sharded = measure([Corpus("pids", lambda: iter(docs))], [_WaitingChars(log)], settings=settings, workers=2,
                       progress=False)
     pids = log.read_text().split()
-    assert len(pids) == 80  # one line per chunk, in runs of four
-    assert len(set(pids)) == 2
+    assert len(pids) == chunks  # one line per chunk
     mine = pids.count(str(os.getpid()))
-    assert mine >= 4  # at least one run: a worker at 80 ms a run cannot keep its queue from filling
-    assert 80 - mine >= 8  # at least the two runs a queue holds went to the worker
-    single = measure([Corpus("pids", lambda: iter(docs))], [_PidChars(tmp_path / "one.txt")], settings=settings,
+    assert len(set(pids)) == 2 and mine >= DEAL
+    assert chunks - mine >= DEAL * (1 + QUEUED_RUNS)  # the run it held and the runs its queue held
+    assert mine % DEAL == 0  # whole runs (80 chunks are 20 runs of four)
+    single = measure([Corpus("pids", lambda: iter(docs))], [CharsTokenizer()], settings=settings,
                      workers=1, progress=False)
     pd.testing.assert_frame_equal(single.metrics, sharded.metrics, check_exact=True)
 
