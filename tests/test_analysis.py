@@ -322,59 +322,75 @@ def test_progress_bar_and_workers_together(capsys):
     assert "measuring" in capsys.readouterr().err
 
 
-class _SlowChars(CharsTokenizer):
-    """Characters, slowly: a shard of the corpus below takes many seconds."""
+def _children_left(within: float = 60.0) -> list:
+    """This process's child processes still running after waiting up to ``within`` seconds for
+    them to end. Polled, not joined: the pool's own thread reaps its workers too, and a join
+    that loses that race returns at once with the process still listed."""
+    import multiprocessing
+    import time
 
-    name = "slow-chars"
+    deadline = time.monotonic() + within
+    while True:
+        alive = [child for child in multiprocessing.active_children() if child.is_alive()]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.01)
+
+
+class _HeldInWorker(CharsTokenizer):
+    """Characters. In a worker, a chunk is held until ``release`` is set (a minute at most) and
+    then written down as finished; in the process that made it, encoding raises
+    KeyboardInterrupt, as Ctrl-C arriving while that process measures a run would."""
+
+    def __init__(self, log: Path) -> None:
+        import multiprocessing
+
+        super().__init__()
+        self.log = log
+        self.parent = os.getpid()
+        self.release = multiprocessing.get_context("fork").Event()
 
     def encode_batch(self, texts):
-        import time
-
-        time.sleep(0.05 * len(texts))
+        if os.getpid() == self.parent:
+            raise KeyboardInterrupt
+        self.release.wait(timeout=60)
+        with self.log.open("a") as f:
+            f.write("finished\n")
         return super().encode_batch(texts)
 
 
-def test_an_interrupt_in_a_notebook_ends_the_workers_at_once():
+def test_an_interrupt_in_a_notebook_ends_the_workers_at_once(tmp_path: Path):
     # In Jupyter only the kernel process gets Ctrl-C: measure() must end its workers itself
-    # rather than wait for them to finish their shards (here about 15 s each).
-    import _thread
-    import multiprocessing
-    import threading
-    import time
-
+    # rather than wait for them to finish their runs. The worker holds its first chunk, its
+    # queue fills, this process measures a run itself and is interrupted there.
+    log = tmp_path / "finished.txt"
     docs = [Document(f"line {i}", "xx", str(i)) for i in range(600)]
-    corpus = Corpus("slow", lambda: iter(docs))
-    timer = threading.Timer(1.0, _thread.interrupt_main)
-    start = time.monotonic()
-    timer.start()
     with pytest.raises(KeyboardInterrupt):
-        measure([corpus], [_SlowChars()], settings=MetricSettings(split="all", chunk_docs=10), workers=2,
-                progress=False)
-    assert time.monotonic() - start < 5
-    time.sleep(0.3)
-    assert not multiprocessing.active_children()
+        measure([Corpus("held", lambda: iter(docs))], [_HeldInWorker(log)],
+                settings=MetricSettings(split="all", chunk_docs=10), workers=2, progress=False)
+    assert _children_left() == []
+    assert not log.exists()  # the worker was ended holding its chunk, not left to finish it
 
 
-class _FailingChars(CharsTokenizer):
-    """Fails on one document, as a tokenizer given text it cannot handle would."""
+class _FailingInWorker(CharsTokenizer):
+    """Fails in any process but the one that made it, as a tokenizer given text it cannot
+    handle would (the worker fails on its first chunk; this process measures fine)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parent = os.getpid()
 
     def encode_batch(self, texts):
-        if "line 450" in texts:
-            raise ValueError("cannot encode line 450")
+        if os.getpid() != self.parent:
+            raise ValueError(f"cannot encode {texts[0]!r}")
         return super().encode_batch(texts)
 
 
 def test_a_failing_worker_raises_its_error_instead_of_hanging():
     # the reader deals runs of chunks to bounded queues: a worker that died must not leave it
-    # waiting for room in its queue
-    import multiprocessing
-    import time
-
+    # waiting for room in its queue, and its error is the one raised
     docs = [Document(f"line {i}", "xx", str(i)) for i in range(5000)]
-    start = time.monotonic()
-    with pytest.raises(ValueError, match="line 450"):
-        measure([Corpus("failing", lambda: iter(docs))], [_FailingChars()],
+    with pytest.raises(ValueError, match="cannot encode 'line "):
+        measure([Corpus("failing", lambda: iter(docs))], [_FailingInWorker()],
                 settings=MetricSettings(split="all", chunk_docs=10), workers=2, progress=False)
-    assert time.monotonic() - start < 10
-    time.sleep(0.3)
-    assert not multiprocessing.active_children()
+    assert _children_left() == []
