@@ -52,39 +52,49 @@ def test_several_corpora_dealt_to_workers_keep_their_own_numbers():
     pd.testing.assert_frame_equal(mine, alone, check_exact=True)
 
 
-class _PidChars(CharsTokenizer):
-    """Characters, a little slowly, writing down which process encoded each chunk."""
-
-    name = "pid-chars"
+class _WaitingChars(CharsTokenizer):
+    """Characters, writing down which process encoded each chunk. In any process but the one
+    that made it, encoding waits until that process has encoded a chunk itself: a worker then
+    sits on its first run until the parent measures one, whatever the machine's speed."""
 
     def __init__(self, log: Path) -> None:
+        import multiprocessing
+
         super().__init__()
         self.log = log
+        self.parent = os.getpid()
+        self.parent_measured = multiprocessing.get_context("fork").Event()
 
     def encode_batch(self, texts):
-        import time
-
-        time.sleep(0.002 * len(texts))
+        if os.getpid() == self.parent:
+            self.parent_measured.set()
+        elif not self.parent_measured.wait(timeout=20):
+            raise RuntimeError("the parent never measured a run while its worker was busy")
         with self.log.open("a") as f:
             f.write(f"{os.getpid()}\n")
         return super().encode_batch(texts)
 
 
 def test_this_process_measures_the_runs_its_busy_workers_have_no_room_for(tmp_path: Path):
-    # two processes in all: this one and one worker. Once the worker's queue is full this
-    # process measures runs itself instead of waiting, and the numbers do not change
+    # two processes in all: this one and one worker. The worker holds its first run until this
+    # process has measured one, so this process must find the worker's queue full and measure a
+    # run itself; the numbers are those of a single pass
+    from tokeff.engine.local import DEAL, QUEUED_RUNS
+
     log = tmp_path / "pids.txt"
     docs = [Document(f"line {i}", "xx", str(i)) for i in range(800)]
     settings = MetricSettings(split="all", chunk_docs=10, bootstrap_replicates=50)
-    sharded = measure([Corpus("pids", lambda: iter(docs))], [_PidChars(log)], settings=settings, workers=2,
+    chunks = 80
+    assert chunks > DEAL * (QUEUED_RUNS + 1)  # more runs than the worker's hands and queue hold
+    sharded = measure([Corpus("pids", lambda: iter(docs))], [_WaitingChars(log)], settings=settings, workers=2,
                       progress=False)
     pids = log.read_text().split()
-    assert len(pids) == 80  # one line per chunk, in runs of four
-    assert len(set(pids)) == 2
+    assert len(pids) == chunks  # one line per chunk
     mine = pids.count(str(os.getpid()))
-    assert mine >= 4  # at least one run: a worker at 80 ms a run cannot keep its queue from filling
-    assert 80 - mine >= 8  # at least the two runs a queue holds went to the worker
-    single = measure([Corpus("pids", lambda: iter(docs))], [_PidChars(tmp_path / "one.txt")], settings=settings,
+    assert len(set(pids)) == 2 and mine >= DEAL
+    assert chunks - mine >= DEAL * (1 + QUEUED_RUNS)  # the run it held and the runs its queue held
+    assert mine % DEAL == 0  # whole runs (80 chunks are 20 runs of four)
+    single = measure([Corpus("pids", lambda: iter(docs))], [CharsTokenizer()], settings=settings,
                      workers=1, progress=False)
     pd.testing.assert_frame_equal(single.metrics, sharded.metrics, check_exact=True)
 
@@ -137,6 +147,20 @@ def test_same_inputs_and_seed_give_identical_tables_and_another_seed_other_inter
     assert not (a.metrics["ci_low"].fillna(-1) == c.metrics["ci_low"].fillna(-1)).all()
 
 
+def test_a_50_percent_interval_lies_strictly_inside_the_95_percent_one():
+    wide = measure([_mixed_corpus(50)], TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False).metrics
+    narrow = measure([_mixed_corpus(50)], TOKENIZERS, workers=1, progress=False,
+                     settings=MetricSettings(chunk_docs=16, bootstrap_replicates=200, split="all", confidence=0.5)).metrics
+    assert (wide["value"].fillna(-1) == narrow["value"].fillna(-1)).all()
+    # every ratio whose documents differ at all; the rest (bytes per byte token, UNK rates of
+    # tokenizers without UNK) are points at any confidence
+    spread = wide["ci_high"] > wide["ci_low"]
+    assert spread.sum() >= 60
+    assert ((wide["ci_low"] < narrow["ci_low"]) & (narrow["ci_high"] < wide["ci_high"]))[spread].all()
+    points = wide["ci_low"].notna() & ~spread
+    assert (narrow["ci_low"][points] == wide["ci_low"][points]).all()
+
+
 def test_output_shape():
     m = measure([_mixed_corpus(40), toy_corpus()], TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False)
     assert isinstance(m, Measurement)
@@ -150,6 +174,21 @@ def test_output_shape():
     assert set(df[df.corpus == "mixed"].language) == {"all", "eng", "xx"}
     assert "premium" not in set(df[df.corpus == "toy"].metric)  # not a parallel corpus
     assert m.settings.baseline == "toy"
+
+
+def test_n_is_the_number_of_documents_behind_every_row():
+    # 30 aligned lines in eng and xx, and 5 more in xx alone: every row's n counts the documents
+    # of its language (the units the bootstrap resamples), a premium's the lines aligned with eng
+    docs = list(_mixed_corpus(30).documents("all")) + [Document("ab c", "xx", f"extra{i}") for i in range(5)]
+    corpus = Corpus("uneven", lambda: iter(docs), parallel=True, reference_language="eng")
+    df = measure([corpus], TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False).metrics
+    n = df.groupby(["metric", "language"])["n"].unique().map(list)
+    documents = {"all": [65], "eng": [30], "xx": [35]}
+    metrics = set(df.metric)
+    assert len(metrics) == 18
+    for metric in metrics - {"premium"}:
+        assert {lang: n[metric, lang] for lang in documents} == documents, metric
+    assert (n["premium", "eng"], n["premium", "xx"]) == ([30], [30])
 
 
 def test_eval_split_only_by_default():
@@ -291,59 +330,75 @@ def test_progress_bar_and_workers_together(capsys):
     assert "measuring" in capsys.readouterr().err
 
 
-class _SlowChars(CharsTokenizer):
-    """Characters, slowly: a shard of the corpus below takes many seconds."""
+def _children_left(within: float = 60.0) -> list:
+    """This process's child processes still running after waiting up to ``within`` seconds for
+    them to end. Polled, not joined: the pool's own thread reaps its workers too, and a join
+    that loses that race returns at once with the process still listed."""
+    import multiprocessing
+    import time
 
-    name = "slow-chars"
+    deadline = time.monotonic() + within
+    while True:
+        alive = [child for child in multiprocessing.active_children() if child.is_alive()]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.01)
+
+
+class _HeldInWorker(CharsTokenizer):
+    """Characters. In a worker, a chunk is held until ``release`` is set (a minute at most) and
+    then written down as finished; in the process that made it, encoding raises
+    KeyboardInterrupt, as Ctrl-C arriving while that process measures a run would."""
+
+    def __init__(self, log: Path) -> None:
+        import multiprocessing
+
+        super().__init__()
+        self.log = log
+        self.parent = os.getpid()
+        self.release = multiprocessing.get_context("fork").Event()
 
     def encode_batch(self, texts):
-        import time
-
-        time.sleep(0.05 * len(texts))
+        if os.getpid() == self.parent:
+            raise KeyboardInterrupt
+        self.release.wait(timeout=60)
+        with self.log.open("a") as f:
+            f.write("finished\n")
         return super().encode_batch(texts)
 
 
-def test_an_interrupt_in_a_notebook_ends_the_workers_at_once():
+def test_an_interrupt_in_a_notebook_ends_the_workers_at_once(tmp_path: Path):
     # In Jupyter only the kernel process gets Ctrl-C: measure() must end its workers itself
-    # rather than wait for them to finish their shards (here about 15 s each).
-    import _thread
-    import multiprocessing
-    import threading
-    import time
-
+    # rather than wait for them to finish their runs. The worker holds its first chunk, its
+    # queue fills, this process measures a run itself and is interrupted there.
+    log = tmp_path / "finished.txt"
     docs = [Document(f"line {i}", "xx", str(i)) for i in range(600)]
-    corpus = Corpus("slow", lambda: iter(docs))
-    timer = threading.Timer(1.0, _thread.interrupt_main)
-    start = time.monotonic()
-    timer.start()
     with pytest.raises(KeyboardInterrupt):
-        measure([corpus], [_SlowChars()], settings=MetricSettings(split="all", chunk_docs=10), workers=2,
-                progress=False)
-    assert time.monotonic() - start < 5
-    time.sleep(0.3)
-    assert not multiprocessing.active_children()
+        measure([Corpus("held", lambda: iter(docs))], [_HeldInWorker(log)],
+                settings=MetricSettings(split="all", chunk_docs=10), workers=2, progress=False)
+    assert _children_left() == []
+    assert not log.exists()  # the worker was ended holding its chunk, not left to finish it
 
 
-class _FailingChars(CharsTokenizer):
-    """Fails on one document, as a tokenizer given text it cannot handle would."""
+class _FailingInWorker(CharsTokenizer):
+    """Fails in any process but the one that made it, as a tokenizer given text it cannot
+    handle would (the worker fails on its first chunk; this process measures fine)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parent = os.getpid()
 
     def encode_batch(self, texts):
-        if "line 450" in texts:
-            raise ValueError("cannot encode line 450")
+        if os.getpid() != self.parent:
+            raise ValueError(f"cannot encode {texts[0]!r}")
         return super().encode_batch(texts)
 
 
 def test_a_failing_worker_raises_its_error_instead_of_hanging():
     # the reader deals runs of chunks to bounded queues: a worker that died must not leave it
-    # waiting for room in its queue
-    import multiprocessing
-    import time
-
+    # waiting for room in its queue, and its error is the one raised
     docs = [Document(f"line {i}", "xx", str(i)) for i in range(5000)]
-    start = time.monotonic()
-    with pytest.raises(ValueError, match="line 450"):
-        measure([Corpus("failing", lambda: iter(docs))], [_FailingChars()],
+    with pytest.raises(ValueError, match="cannot encode 'line "):
+        measure([Corpus("failing", lambda: iter(docs))], [_FailingInWorker()],
                 settings=MetricSettings(split="all", chunk_docs=10), workers=2, progress=False)
-    assert time.monotonic() - start < 10
-    time.sleep(0.3)
-    assert not multiprocessing.active_children()
+    assert _children_left() == []

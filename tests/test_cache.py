@@ -1,4 +1,7 @@
-"""The results cache: finished work is reused only when every input is the same, and never lost."""
+"""The results cache: finished work is reused only when every input is the same, and never lost.
+
+What ``tokeff.analyze`` reuses from it is tested through the public entry point in
+``tests/test_cache_reuse.py``; these tests hold the storage itself."""
 
 from __future__ import annotations
 
@@ -18,9 +21,9 @@ from tokeff.results import tidy
 def metrics_table(value: float = 3.9172) -> pd.DataFrame:
     return tidy([
         {"corpus": "c", "language": "eng", "tokenizer": "gpt2", "metric": "bytes_per_token", "value": value,
-         "unit": "bytes/token", "ci_low": value - 0.1, "ci_high": value + 0.1, "n": 1997, "note": ""},
+         "unit": "UTF-8 bytes / token", "ci_low": value - 0.1, "ci_high": value + 0.1, "n": 1997, "note": ""},
         {"corpus": "c", "language": "jpn", "tokenizer": "gpt2", "metric": "fertility", "value": float("nan"),
-         "unit": "tokens/word", "ci_low": None, "ci_high": None, "n": 0, "note": "segmentation=characters"},
+         "unit": "tokens / word (standalone)", "ci_low": None, "ci_high": None, "n": 0, "note": "segmentation=characters"},
     ])
 
 
@@ -75,24 +78,6 @@ def test_parts_are_a_hit_only_when_all_of_them_are_stored(tmp_path: Path) -> Non
     assert got[1]["note"].tolist() == ["", "y"]
     cache.path(cache.key("0a", "b")).unlink()
     assert cache.get_parts("0a", ["a", "b"]) is None
-
-
-def test_adding_one_tokenizer_finds_the_others_cached(tmp_path: Path) -> None:
-    cache = ResultsCache(tmp_path)
-    corpus = corpus_of(Document("hello world", "eng", "1"))
-    fp, settings = corpus_fingerprint(corpus), {"split": "eval"}
-    computed: list[str] = []
-
-    def analyze(tokenizers: list[str]) -> None:
-        for tok in tokenizers:
-            key = cache.key(fp, tok, settings)
-            if cache.get(key) is None:
-                computed.append(tok)
-                cache.put(key, metrics_table())
-
-    analyze(["gpt2", "cl100k"])
-    analyze(["gpt2", "cl100k", "o200k"])
-    assert computed == ["gpt2", "cl100k", "o200k"]  # the rerun computed only the new one
 
 
 def test_corrupt_entry_is_a_miss_with_a_warning(tmp_path: Path) -> None:

@@ -59,7 +59,11 @@ def test_split_is_deterministic_and_near_80_20() -> None:
     ids = [f"doc:{i}" for i in range(5000)]
     train = sum(split_of(i) == "train" for i in ids)
     assert 0.77 < train / len(ids) < 0.83
-    assert [split_of(i) for i in ids[:50]] == [split_of(i) for i in ids[:50]]
+    # pinned: which documents are measured must not move between versions or machines (cached
+    # results, trained tokenizers and reports all rely on it). doc:1 hashes to 0.9495 of 2**64,
+    # above 0.8: eval; doc:0 to 0.3299: train
+    assert [i for i in range(40) if split_of(f"doc:{i}") == "eval"] == [1, 14, 20, 27, 37, 38]
+    assert split_of("doc:1", train_fraction=0.96) == "train" and split_of("doc:0", train_fraction=0.32) == "eval"
 
 
 def test_default_corpus_is_real_and_multilingual() -> None:

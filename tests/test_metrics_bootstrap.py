@@ -68,19 +68,39 @@ def test_totals_follow_every_add_and_merge():
 
 def test_interval_covers_the_true_ratio_at_about_the_nominal_rate():
     # 200 synthetic evaluation sets of 150 documents: tokens x ~ 1 + Poisson(20), bytes
-    # y ~ Poisson(3 x), so the true bytes per token E[y] / E[x] is exactly 3.
+    # y ~ Poisson(3 x), so the true bytes per token E[y] / E[x] is exactly 3. Each set's 50 %,
+    # 80 % and 95 % intervals (from the same replicates) cover 3 about that often, and nest.
     rng = np.random.default_rng(123)
-    trials, n, hits = 200, 150, 0
+    trials, n = 200, 150
+    levels = (0.5, 0.8, 0.95)
+    hits = dict.fromkeys(levels, 0)
     for trial in range(trials):
         x = 1 + rng.poisson(20, n)
         y = rng.poisson(3 * x)
         slots = np.array([doc_key(f"{trial}/{i}") for i in range(n)]) & (SLOTS - 1)
         sums = SlotSums(2)
         sums.add(slots, np.stack([y, x], axis=1))
-        _, lo, hi = ratio_with_ci(sums, 0, sums, 1, Bootstrap(replicates=400, seed=trial))
-        hits += lo <= 3.0 <= hi
-    # nominal 95 %; the binomial standard error over 200 trials is 1.5 points
-    assert 0.90 <= hits / trials <= 0.99
+        bounds = []
+        for level in levels:
+            _, lo, hi = ratio_with_ci(sums, 0, sums, 1, Bootstrap(replicates=400, seed=trial, confidence=level))
+            hits[level] += lo <= 3.0 <= hi
+            bounds.append((lo, hi))
+        (lo50, hi50), (lo80, hi80), (lo95, hi95) = bounds
+        assert lo95 < lo80 < lo50 < hi50 < hi80 < hi95
+    # the binomial standard error over 200 trials is 3.5 points at 50 %, 2.8 at 80 %, 1.5 at 95 %
+    assert 0.40 <= hits[0.5] / trials <= 0.60
+    assert 0.72 <= hits[0.8] / trials <= 0.88
+    assert 0.90 <= hits[0.95] / trials <= 0.99
+
+
+def test_interval_is_the_central_percentile_range_of_the_replicates():
+    # replicate ratios 0, 1, ..., 100: the q-quantile (numpy's linear rule) is 100 q
+    values = np.arange(101, dtype=np.float64)
+    assert Bootstrap(confidence=0.95).interval(values) == pytest.approx((2.5, 97.5))
+    assert Bootstrap(confidence=0.5).interval(values) == pytest.approx((25.0, 75.0))
+    assert Bootstrap(confidence=0.9).interval(values) == pytest.approx((5.0, 95.0))
+    # replicates whose denominator was zero (inf, nan) are left out: 0..100 again
+    assert Bootstrap(confidence=0.5).interval(np.append(values, [np.inf, np.nan])) == pytest.approx((25.0, 75.0))
 
 
 def test_no_replicates_means_no_interval():

@@ -49,6 +49,18 @@ def test_normalized_sequence_length_against_a_named_baseline():
     assert value(df, "normalized_sequence_length").note == "baseline=bytes"
 
 
+def test_normalized_sequence_length_divides_by_the_baseline_tokenizers_own_tokens():
+    # baseline: the toy, 10 tokens on the corpus. Bytes make 14 tokens, characters 13: the
+    # baseline's token count, not the text's bytes or characters, is the denominator
+    toks = [BytesTokenizer(), CharsTokenizer(), GreedyToy(TOY_VOCAB)]
+    df = measure([toy_corpus()], toks, settings=MetricSettings(split="all", baseline="toy", bootstrap_replicates=0),
+                 workers=1, progress=False).metrics
+    assert value(df, "normalized_sequence_length", "bytes").value == pytest.approx(14 / 10)
+    assert value(df, "normalized_sequence_length", "chars").value == pytest.approx(13 / 10)
+    assert value(df, "normalized_sequence_length", "toy").value == 1.0
+    assert value(df, "normalized_sequence_length", "bytes").unit == "tokens / toy token"
+
+
 def test_baseline_defaults_to_the_first_tokenizer_and_bytes_need_no_tokenizer():
     toy = GreedyToy(TOY_VOCAB)
     df = measure([toy_corpus()], [CharsTokenizer(), toy], settings=SETTINGS, workers=1, progress=False).metrics
@@ -56,6 +68,9 @@ def test_baseline_defaults_to_the_first_tokenizer_and_bytes_need_no_tokenizer():
     df = measure([toy_corpus()], [toy], settings=MetricSettings(split="all", baseline="bytes"),
                  workers=1, progress=False).metrics
     assert value(df, "normalized_sequence_length").value == pytest.approx(10 / 14)
+    df = measure([toy_corpus()], [toy], settings=MetricSettings(split="all", baseline="chars"),
+                 workers=1, progress=False).metrics
+    assert value(df, "normalized_sequence_length").value == pytest.approx(10 / 13)
 
 
 def test_unknown_baseline_is_an_error():

@@ -105,3 +105,12 @@ def test_unk_chars_counts_at_least_one_character_per_unk():
     batch = EncodedBatch(text, tok.encode_batch(text.texts), tok)
     assert batch.n_unk_chars.tolist() == [1]
     assert np.array_equal(batch.n_unk, [1])
+
+
+def test_n_counts_the_documents_of_each_language():
+    # the toy's three xx documents and one yy document: every coverage row says how many
+    # documents its ratio is over (the units the bootstrap resamples), not tokens or characters
+    docs = [*toy_corpus().documents("all"), Document("ab c", "yy", "d4")]
+    df = measure([toy_corpus(docs)], [GreedyToy(TOY_VOCAB)], settings=SETTINGS, workers=1, progress=False).metrics
+    for metric in ("unk_rate", "unk_char_rate", "byte_fallback_rate", "roundtrip_fidelity", "vocab_utilization"):
+        assert [value(df, metric, language=lang).n for lang in ("all", "xx", "yy")] == [4, 3, 1], metric

@@ -87,3 +87,45 @@ def test_reference_override_and_missing_reference():
                 workers=1, progress=False)
     assert "premium" not in set(m.metrics.metric)
     assert {d["reason"] for d in m.dropped} == {"reference language 'fra' is not in the corpus"}
+
+
+def test_a_reference_mostly_unk_drops_every_premium_of_the_tokenizer():
+    # yy as the reference: 2 of its 4 non-space characters are lost to UNK (50 % > 10 %), so no
+    # premium of this tokenizer means anything, even for languages it covers fully
+    corpus = toy_corpus(PARALLEL, name="par", parallel=True, reference_language="eng")
+    m = measure([corpus], [GreedyToy(TOY_VOCAB)],
+                settings=MetricSettings(split="all", reference_language="yy", bootstrap_replicates=50),
+                workers=1, progress=False)
+    reason = "reference yy has 50.0% of characters lost to UNK (> 10%)"
+    premiums = m.metrics[m.metrics.metric == "premium"]
+    assert list(premiums.language) == ["eng", "xx", "yy", "zz"]
+    assert premiums["value"].isna().all()
+    assert (premiums["note"] == f"reference=yy; dropped: {reason}").all()
+    # each language's own share lost to UNK comes along (yy's is the reference's)
+    assert m.dropped == [{"corpus": "par", "tokenizer": "toy", "language": lang, "reason": reason, "unk_char_rate": unk}
+                         for lang, unk in (("eng", 0.0), ("xx", 0.0), ("yy", 0.5), ("zz", 0.0))]
+
+
+def test_a_language_at_exactly_the_threshold_keeps_its_premium():
+    # ww loses 1 of its 10 non-space characters (the "ä" of L0): exactly 10 %, which is not more
+    # than 10 %, so its premium stays; vv loses 1 of 9 (11.1 %) and is dropped
+    docs = [Document("ab", "eng", "L0"), Document("ab ab", "eng", "L1"),      # [1], [3] tokens
+            Document("ababab ä", "ww", "L0"), Document("ab a", "ww", "L1"),   # [5] ab ab ab " " <unk>, [3]
+            Document("abab ä", "vv", "L0"), Document("ab ab", "vv", "L1")]    # 5 + 4 non-space characters
+    corpus = toy_corpus(docs, name="edge", parallel=True, reference_language="eng")
+    m = measure([corpus], [GreedyToy(TOY_VOCAB)], settings=MetricSettings(split="all", bootstrap_replicates=0),
+                workers=1, progress=False)
+    # ww: (5 + 3) / (1 + 3)
+    assert value(m.metrics, "premium", language="ww").value == pytest.approx(8 / 4)
+    assert math.isnan(value(m.metrics, "premium", language="vv").value)
+    assert [(d["language"], d["reason"]) for d in m.dropped] == [("vv", "11.1% of characters lost to UNK (> 10%)")]
+
+
+def test_the_threshold_is_a_setting():
+    # yy loses 50 % of its characters: kept under a 60 % threshold, its premium (2 + 1) / (1 + 3)
+    corpus = toy_corpus(PARALLEL, name="par", parallel=True, reference_language="eng")
+    m = measure([corpus], [GreedyToy(TOY_VOCAB)],
+                settings=MetricSettings(split="all", unk_threshold=0.6, bootstrap_replicates=0),
+                workers=1, progress=False)
+    assert value(m.metrics, "premium", language="yy").value == pytest.approx(3 / 4)
+    assert m.dropped == []

@@ -67,3 +67,27 @@ def test_greedy_toy_encodes_as_documented():
     assert [tok.encode(d.text) for d in TOY_DOCS] == [[3, 4, 3], [3, 5, 4, 1], [0, 4, 2]]
     assert tok.decode([3, 4, 3]) == "ab ab"
     assert tok.decode([0, 4, 2]) == "\ufffd b"
+
+
+#: Words of the sentences :func:`write_parallel_folder` writes, one list per language.
+PARALLEL_WORDS = {
+    "eng": "the cat sat on a mat and saw two big dogs run far away".split(),
+    "deu": "die Katze saß auf der Matte und sah zwei große Hunde weit weglaufen".split(),
+    "rus": "кошка сидела на коврике и видела двух больших собак бегущих далеко прочь".split(),
+}
+
+
+def write_parallel_folder(folder, lines: int = 150):
+    """A ``parallel:DIR`` folder of eng, deu and rus files with ``lines`` aligned sentences (the
+    same word positions in each language, 3 to 14 words each, fixed by a seed); returns it."""
+    import random
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(0)
+    shapes = [[rng.randrange(100) for _ in range(rng.randint(3, 14))] for _ in range(lines)]
+    for lang, words in PARALLEL_WORDS.items():
+        text = "".join(" ".join(words[i % len(words)] for i in shape) + ".\n" for shape in shapes)
+        (folder / f"{lang}.txt").write_text(text, encoding="utf-8")
+    return folder

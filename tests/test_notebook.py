@@ -25,4 +25,12 @@ def test_compare_tokenizers_notebook_runs(shared_dir, monkeypatch):
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "".join(str(o.get("data", {}).get("text/plain", "")) for o in outputs)
-    assert "premium" in text or "amh" in text
+    # the tables the notebook shows: units in the metric headers, premiums against English,
+    # the cl100k / o200k ratio, and the character-fallback note of the no-space languages
+    for shown in ("bytes_per_token (UTF-8 bytes / token)", "fertility (tokens / word (standalone))",
+                  "premium vs eng", "cl100k premium / o200k premium", "segmentation=characters"):
+        assert shown in text, shown
+    # every tokenizer made it into the tables under its short name
+    for name in ("tiktoken:cl100k_base", "tiktoken:o200k_base", "hf:claude-legacy.tokenizer.json",
+                 "spm:mistral-7b-v0.1.model"):
+        assert name in text, name

@@ -7,6 +7,7 @@ table, a vocabulary sweep and token-length histograms.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -40,6 +41,29 @@ VOCAB = {"tiktoken:gpt2": 50257, "tiktoken:r50k_base": 50257, "tiktoken:p50k_bas
          "bpe:4096": 4096, "bpe:16384": 16384, "bpe:65536": 65536}
 
 
+@functools.cache
+def real_units() -> dict[str, str]:
+    """The unit the code writes for every metric: from a measurement of a small parallel corpus
+    (normalized sequence length against bytes) and from a training result's rows."""
+    from types import SimpleNamespace
+
+    from tokeff.adapters.simple import BytesTokenizer, CharsTokenizer
+    from tokeff.analysis import MetricSettings, measure
+    from tokeff.corpus.core import Corpus, Document
+    from tokeff.lm.train import LMResult
+
+    docs = [Document("a cat", "eng", "1"), Document("le chat", "fra", "1")]
+    corpus = Corpus("units", lambda: iter(docs), parallel=True, reference_language="eng")
+    m = measure([corpus], [BytesTokenizer(), CharsTokenizer()], workers=1, progress=False,
+                settings=MetricSettings(split="all", bootstrap_replicates=0)).metrics
+    units = dict(zip(m["metric"], m["unit"]))
+    trained = SimpleNamespace(**{f: 1.0 for f in ("bits_per_byte", "token_perplexity", "word_perplexity",
+                                                    "unigram_bits_per_byte", "train_flops", "train_bytes_seen",
+                                                    "train_tokens_seen", "achieved_flops_per_second")})
+    units.update((r["metric"], r["unit"]) for r in LMResult.rows(trained))
+    return units
+
+
 def _ci(rng: np.random.Generator, value: float, rel: float = 0.01) -> tuple[float, float]:
     w = abs(value) * rel * (0.5 + rng.random())
     return value - w, value + w
@@ -60,10 +84,13 @@ def make_results(folder: Path, tokenizers: list[str], languages: list[str], *, t
                   for lang in languages}
     rows: list[dict] = []
 
-    def add(corpus, language, tok, metric, value, unit, ci=True, note="", n=1997):
+    units = {**real_units(), "normalized_sequence_length": real_units()["normalized_sequence_length"]
+             .replace("bytes", tokenizers[0])}  # measured against the first tokenizer, as by default
+
+    def add(corpus, language, tok, metric, value, ci=True, note="", n=1997):
         lo, hi = _ci(rng, value) if ci else (math.nan, math.nan)
         rows.append(dict(corpus=corpus, language=language, tokenizer=tok, metric=metric, value=value,
-                         unit=unit, ci_low=lo, ci_high=hi, n=n, note=note))
+                         unit=units[metric], ci_low=lo, ci_high=hi, n=n, note=note))
 
     corpora = []
     dropped: list[dict] = []
@@ -85,34 +112,34 @@ def make_results(folder: Path, tokenizers: list[str], languages: list[str], *, t
                 prem = 1.0 if tok == "bytes" else 1.0 + (script[lang] - 1.0) * (1.4 - q)
                 bpts[lang] = eng_bpt * byte_ratio[lang] / prem if tok != "bytes" else 1.0
                 if c["parallel"]:
-                    add(c["name"], lang, tok, "bytes_per_token", bpts[lang], "bytes/token")
+                    add(c["name"], lang, tok, "bytes_per_token", bpts[lang])
                     eng_tokens = 1.0 / eng_bpt
                     if "bert" in tok and lang in LOST:
                         # Like a real run: a language the tokenizer cannot represent loses its premium.
-                        add(c["name"], lang, tok, "premium", math.nan, "×", ci=False,
+                        add(c["name"], lang, tok, "premium", math.nan, ci=False,
                             note="reference=eng; dropped: 61.2% of characters lost to UNK (> 10%)")
                         dropped.append(dict(corpus=c["name"], tokenizer=tok, language=lang,
                                             reason="61.2% of characters lost to UNK (> 10%)", unk_char_rate=0.612))
                     else:
                         add(c["name"], lang, tok, "premium", (byte_ratio[lang] / bpts[lang]) / eng_tokens
-                            if tok != "bytes" else byte_ratio[lang], "×")
+                            if tok != "bytes" else byte_ratio[lang])
                     note = "segmentation=characters" if lang in NO_SPACE else ""
                     fert = (1.1 + 0.9 * (1 - q) + 0.3 * (script[lang] - 1) if lang not in NO_SPACE
                             else 0.8 + 0.6 * (1 - q))
-                    add(c["name"], lang, tok, "fertility", fert, "tokens/word", note=note)
+                    add(c["name"], lang, tok, "fertility", fert, note=note)
                     add(c["name"], lang, tok, "continued_word_rate",
-                        min(0.95, 0.1 + 0.3 * (1 - q) + 0.05 * script[lang]), "fraction", note=note)
+                        min(0.95, 0.1 + 0.3 * (1 - q) + 0.05 * script[lang]), note=note)
             mean_bpt = float(np.mean(list(bpts.values())))
-            add(c["name"], "all", tok, "bytes_per_token", mean_bpt, "bytes/token")
-            add(c["name"], "all", tok, "chars_per_token", mean_bpt * c["characters"] / c["bytes"], "chars/token")
-            add(c["name"], "all", tok, "tokens", c["bytes"] / mean_bpt, "tokens", ci=False)
-            add(c["name"], "all", tok, "normalized_sequence_length", (c["bytes"] / mean_bpt) / (c["bytes"] / 3.5), "× baseline")
-            add(c["name"], "all", tok, "fertility", 1.1 + 0.9 * (1 - q), "tokens/word")
-            add(c["name"], "all", tok, "continued_word_rate", 0.1 + 0.3 * (1 - q), "fraction")
-            add(c["name"], "all", tok, "renyi_efficiency", 0.35 + 0.2 * q, "fraction", ci=False)
-            add(c["name"], "all", tok, "vocab_utilization", 0.2 + 0.6 * rng.random(), "fraction", ci=False)
-            add(c["name"], "all", tok, "roundtrip_fidelity", 1.0 if "bert" not in tok else 0.962, "fraction", ci=False)
-            add(c["name"], "all", tok, "unk_rate", 0.0 if "bert" not in tok else 0.0031, "fraction", ci=False)
+            add(c["name"], "all", tok, "bytes_per_token", mean_bpt)
+            add(c["name"], "all", tok, "chars_per_token", mean_bpt * c["characters"] / c["bytes"])
+            add(c["name"], "all", tok, "tokens", c["bytes"] / mean_bpt, ci=False)
+            add(c["name"], "all", tok, "normalized_sequence_length", (c["bytes"] / mean_bpt) / (c["bytes"] / 3.5))
+            add(c["name"], "all", tok, "fertility", 1.1 + 0.9 * (1 - q))
+            add(c["name"], "all", tok, "continued_word_rate", 0.1 + 0.3 * (1 - q))
+            add(c["name"], "all", tok, "renyi_efficiency", 0.35 + 0.2 * q, ci=False)
+            add(c["name"], "all", tok, "vocab_utilization", 0.2 + 0.6 * rng.random(), ci=False)
+            add(c["name"], "all", tok, "roundtrip_fidelity", 1.0 if "bert" not in tok else 0.962, ci=False)
+            add(c["name"], "all", tok, "unk_rate", 0.0 if "bert" not in tok else 0.0031, ci=False)
     train_corpus = corpora[-1]["name"]
     curves = []
     if training:
@@ -127,13 +154,13 @@ def make_results(folder: Path, tokenizers: list[str], languages: list[str], *, t
                 curves.append(dict(tokenizer=tok, step=step, tokens_seen=int(bytes_seen / bpt), bytes_seen=bytes_seen,
                                    flops=frac * flops_total, wall_seconds=frac * 300,
                                    bits_per_byte=final + 6.0 * math.exp(-6 * frac) * (0.8 + 0.4 * q)))
-            add(train_corpus, "all", tok, "bits_per_byte", final, "bits/byte", n=512)
-            add(train_corpus, "all", tok, "token_perplexity", 2 ** (final * bpt), "perplexity", ci=False)
-            add(train_corpus, "all", tok, "word_perplexity", 2 ** (final * 5.6), "perplexity", ci=False)
-            add(train_corpus, "all", tok, "train_flops", flops_total * (1 + 0.01 * rng.random()), "FLOPs", ci=False)
-            add(train_corpus, "all", tok, "train_bytes_seen", 8_000_000 * (1 + 0.02 * q), "bytes", ci=False)
-            add(train_corpus, "all", tok, "train_tokens_seen", 8_000_000 / bpt, "tokens", ci=False)
-            add(train_corpus, "all", tok, "achieved_flops_per_second", 6.7e12, "FLOP/s", ci=False)
+            add(train_corpus, "all", tok, "bits_per_byte", final, n=512)
+            add(train_corpus, "all", tok, "token_perplexity", 2 ** (final * bpt), ci=False)
+            add(train_corpus, "all", tok, "word_perplexity", 2 ** (final * 5.6), ci=False)
+            add(train_corpus, "all", tok, "train_flops", flops_total * (1 + 0.01 * rng.random()), ci=False)
+            add(train_corpus, "all", tok, "train_bytes_seen", 8_000_000 * (1 + 0.02 * q), ci=False)
+            add(train_corpus, "all", tok, "train_tokens_seen", 8_000_000 / bpt, ci=False)
+            add(train_corpus, "all", tok, "achieved_flops_per_second", 6.7e12, ci=False)
         pd.DataFrame(curves).to_csv(folder / "curves.csv", index=False)
     pd.DataFrame(rows).to_csv(folder / "metrics.csv", index=False)
     if cost:
@@ -245,7 +272,12 @@ def test_conclusions_name_the_cheapest_tokenizer_with_its_value(big) -> None:
     conclusions = flat(texts[1])
     assert f"{best.value:.2f}" in conclusions
     assert "cheapest per byte" in conclusions
-    assert "within the CI" in conclusions or "CIs do not overlap" in conclusions
+    # the runner-up's interval overlaps the best one's in this folder, and the sentence says so
+    second = bpt.sort_values("value").iloc[-2]
+    assert second.ci_low <= best.ci_high
+    sentence = conclusions[conclusions.index(f"ntrex128: {best.tokenizer} is the cheapest per byte"):]
+    sentence = sentence[:sentence.index(" The most expensive")]
+    assert sentence.endswith("the difference is within the CI (the intervals overlap).")
     bpb = m[m.metric == "bits_per_byte"]
     assert f"{bpb.value.min():.2f}" in flat(" ".join(texts[1:3]))
     assert "largest premium" in conclusions
@@ -255,7 +287,11 @@ def test_dropped_pairs_are_explained_and_marked(big) -> None:
     _, _, texts = big
     conclusions = flat(" ".join(texts[1:3]))
     assert "bert-base-uncased: premium left out for 2 languages of ntrex128" in conclusions
-    assert "Caution: bert-base-uncased's compression is flattered" in conclusions or "unknown tokens" in conclusions
+    # its 0.31 % UNK tokens, beside its compression (it is the runner-up per byte), and on their own
+    assert ("Caution: bert-base-uncased's compression is flattered: 0.3% of its tokens are unknown tokens."
+            in conclusions)
+    assert ("bert-base-uncased produces unknown tokens (0.3% of tokens on ntrex128, 0.3% of tokens on "
+            "tinyshakespeare): that text is lost to the model." in conclusions)
     fertility = flat(texts[page_of(texts, "Fertility and continued words")])
     assert "‡" in fertility
     assert "61.2% of characters lost to UNK" in flat(" ".join(texts))  # the reason, in Run details
@@ -353,3 +389,73 @@ def test_two_tokenizers_forty_languages_without_training(tmp_path: Path) -> None
 def test_folder_without_metrics_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(TokeffError, match="metrics.csv"):
         build_report(tmp_path)
+
+
+# ----------------------------------------------------------------------------------------------
+# a report of real results: units, values and dropped pairs as the analysis writes them
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame, list[str], str]:
+    """A results folder written by ``tokeff.analyze`` on a small eng/deu/rus parallel folder with
+    bytes, chars and a Latin-only toy (Russian is all UNK to it), and its report."""
+    import tokeff
+
+    from .test_metrics_toys import GreedyToy, write_parallel_folder
+
+    root = tmp_path_factory.mktemp("measured")
+    latin = GreedyToy(["<unk>", " ", "."] + list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                      + ["the ", "an", "er", "en", "at", "ch"], name="latin")
+    tokeff.analyze(["bytes", "chars", latin], [f"parallel:{write_parallel_folder(root / 'par')}"], out=root / "out",
+                   cache=False, report=False, workers=1, progress=False, bootstrap=200, note=lambda message: None)
+    build_report(root / "out")
+    metrics = pd.read_csv(root / "out" / "metrics.csv", keep_default_na=False, na_values=[""])
+    return root / "out", metrics, pdf_texts(root / "out" / "report.pdf"), (root / "out" / "report.md").read_text()
+
+
+def _row(metrics: pd.DataFrame, metric: str, tokenizer: str, language: str = "all") -> pd.Series:
+    rows = metrics[(metrics.metric == metric) & (metrics.tokenizer == tokenizer) & (metrics.language == language)]
+    assert len(rows) == 1, (metric, tokenizer, language)
+    return rows.iloc[0]
+
+
+def test_report_headers_carry_the_units_the_analysis_wrote(measured) -> None:
+    _, metrics, texts, md = measured
+    units = metrics.drop_duplicates("metric").set_index("metric")["unit"]
+    assert units["bytes_per_token"] == "UTF-8 bytes / token"
+    assert units["fertility"] == "tokens / word (standalone)"
+    assert units["premium"] == "tokens / reference token"
+    assert "| par: bytes per token (UTF-8 bytes / token) |" in md
+    assert "*fertility (tokens / word (standalone))*" in md
+    assert "*Premium on par (tokens / reference token), relative to English (eng)*" in md
+    # the table of all metrics: every whole-corpus metric under its label and its unit as written
+    from tokeff.reporting.data import metric_label
+
+    all_metrics = flat(texts[page_of(texts, "All metrics")])
+    for metric in metrics.loc[metrics.language == "all", "metric"].unique():
+        assert f"{metric_label(metric)} ({units[metric]})" in all_metrics, metric
+
+
+def test_report_conclusions_quote_the_measured_values(measured) -> None:
+    _, metrics, texts, _ = measured
+    conclusions = flat(texts[page_of(texts, "Conclusions")])
+    latin, chars = _row(metrics, "bytes_per_token", "latin"), _row(metrics, "bytes_per_token", "chars")
+    assert latin.value > chars.value > _row(metrics, "bytes_per_token", "bytes").value == 1.0
+    assert chars.ci_high < latin.ci_low  # the two intervals are apart
+    assert (f"par: latin is the cheapest per byte at {latin.value:.2f} bytes per token ({latin.ci_low:.2f}–"
+            f"{latin.ci_high:.2f}), {latin.value / chars.value - 1:.1%} more than the runner-up chars at "
+            f"{chars.value:.2f} ({chars.ci_low:.2f}–{chars.ci_high:.2f}) — the CIs do not overlap.") in conclusions
+    unk = _row(metrics, "unk_rate", "latin").value
+    assert round(unk, 2) == 0.36  # the Russian third of the text is all UNK
+    assert "Caution: latin's compression is flattered: 36% of its tokens are unknown tokens." in conclusions
+
+
+def test_report_of_real_results_explains_the_dropped_pair(measured) -> None:
+    folder, metrics, texts, _ = measured
+    run = json.loads((folder / "run.json").read_text())
+    assert [(d["tokenizer"], d["language"]) for d in run["dropped"]] == [("latin", "rus")]
+    assert math.isnan(_row(metrics, "premium", "latin", "rus").value)
+    text = flat(" ".join(texts))
+    assert "latin: premium left out for 1 language of par (Russian (rus))" in text
+    assert f"{run['dropped'][0]['reason']}" == "97.8% of characters lost to UNK (> 10%)"
+    assert "Russian (rus) 97.8% of characters lost to UNK (> 10%)" in text  # the reason, in Run details

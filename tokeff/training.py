@@ -288,13 +288,14 @@ def _summarize(plans: list[_Plan], runs: list[dict[str, Any]], curves: list[pd.D
     from .lm import cost_table
     from .lm.compare import DocLosses, bpb_interval, compare, judge_run, needed_flops, seed_sd
     from .lm.throughput import mfu
-    from .metrics.bootstrap import Bootstrap, doc_key
+    from .docid import doc_keys
+    from .metrics.bootstrap import Bootstrap
     from .metrics.training import (BITS_PER_BYTE, BITS_PER_BYTE_SEED_SD, TOKEN_PERPLEXITY, TRAIN_BYTES_SEEN,
                                    TRAIN_FLOPS, TRAIN_TOKENS_SEEN, UNIGRAM_BITS_PER_BYTE, WORD_PERPLEXITY)
 
     m = settings.metrics
     boot = Bootstrap(m.bootstrap_replicates, m.confidence, m.seed)
-    slots = np.fromiter((doc_key(d.doc_id or f"#{i}") for i, d in enumerate(evals)), dtype=np.int64, count=len(evals))
+    slots = doc_keys([d.doc_id or f"#{i}" for i, d in enumerate(evals)])
     doc_bytes = np.fromiter((len(d.text.encode("utf-8")) for d in evals), dtype=np.int64, count=len(evals))
     for run in runs:
         curve = next(c for c in curves if c["tokenizer"].iloc[0] == run["tokenizer"] and c["seed"].iloc[0] == run["seed"])
