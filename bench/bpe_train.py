@@ -1,22 +1,25 @@
-"""Benchmark: tokeff's BPE trainer against HF ``tokenizers`` and sentencepiece (run on demand).
+"""Benchmark: tokeff's BPE trainer against HF ``BpeTrainer`` and ``rustbpe`` (run on demand).
 
-    python bench/bpe_train.py                      # 1, 10, 50 MB x vocab 4096, 16384
-    python bench/bpe_train.py --sizes 1 10 --vocab 16384 --trainers tokeff hf --repeat 3
+    python bench/bpe_train.py                                   # 200 MB and 1 GB x vocab 32k, 64k, 200k
+    python bench/bpe_train.py --sizes 5 --vocab 32768           # a quick check
+    python bench/bpe_train.py --sizes 10 --vocab 16384 --trainers tokeff hf rustbpe spm --repeat 3
 
-The corpus is real text concatenated in a fixed order — the shared corpora (``../shared/corpora``,
-or ``$TOKEFF_SHARED/corpora``: tinyshakespeare, gutenberg_en, ntrex128) then the Python standard
-library's ``.py`` files — cut at a line end after SIZE megabytes and written to a temporary folder.
-Every trainer runs in its own subprocess and streams that file line by line; we report the wall
-time of the training call, the CPU time of the whole subprocess (all its threads and child
-processes: less sensitive than wall time to a busy machine) and two memory peaks: "peak RSS", the
-``ru_maxrss`` of the largest single process (from ``os.wait4``), and "peak total", the largest sum
-of proportional set sizes over the subprocess and its own child processes, sampled every 20 ms
-(tokeff counts in worker processes, HF in threads, so only the total compares them fairly).
-With ``--repeat N`` the best of N runs is shown.
+The corpus is real text concatenated in a fixed order (the shared corpora, ``$TOKEFF_SHARED/corpora``
+or ``../shared/corpora``: tinyshakespeare, gutenberg_en, ntrex128; then the Python standard library's
+``.py`` files: 54 MB in all), cycled as often as needed and cut at a line end after SIZE megabytes,
+written once per size to a temporary folder. Every trainer runs in its own subprocess and streams
+that file line by line; each learns a byte-level BPE with the GPT-2 pre-split regex and
+``min_frequency=2`` (``rustbpe`` has no minimum; on a cycled corpus every pair occurs at least
+twice anyway). SentencePiece (``spm``, not run by default) has its own pre-split and no byte-level
+base.
 
-All trainers learn a byte-level BPE with the same pre-split (GPT-2 regex) and ``min_frequency=2``,
-except sentencepiece, which has its own pre-split and no byte-level base (characters covering
-99.95% of the text, the rest as ``byte_fallback`` pieces).
+For each trainer: the wall time of the training call (reading the file included, start-up and
+imports not), the CPU time of the whole subprocess (all its threads and processes), and the
+process-tree peak RSS (``bench/proc_memory.py``: tokeff counts in forked processes, the others in
+threads, so only the whole tree compares them). Then, per cell, tokeff over the faster peer, each
+beside its target (wall time <= 1.0x, peak RSS <= 1.0x), and whether tokeff's merge list equals
+HF's, pair for pair (the target asks for that at one cell at least). ``--repeat N`` keeps each
+trainer's best of N runs.
 """
 
 from __future__ import annotations
@@ -24,11 +27,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import sysconfig
 import tempfile
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -36,8 +37,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from proc_memory import tree_bytes  # noqa: E402  (the benches' shared process-tree sampler)
+from proc_memory import SampledRun, run_sampled  # noqa: E402  (the benches' one memory sampler)
 
+PEERS = ("hf", "rustbpe")  # the trainers tokeff's targets are measured against
+WALL_TARGET = 1.0  # tokeff's wall time over the faster peer's
+MEMORY_TARGET = 1.0  # tokeff's process-tree peak RSS over that same peer's
 
 
 def shared_dir() -> Path:
@@ -55,33 +59,38 @@ def source_files() -> list[Path]:
 
 
 def build_corpus(size_mb: float, folder: Path) -> Path:
-    """The first ``size_mb`` MB (UTF-8 bytes, whole lines) of the fixed concatenation."""
+    """The first ``size_mb`` MB (UTF-8 bytes, whole lines) of the fixed concatenation, cycled."""
     out = folder / f"corpus_{size_mb:g}MB.txt"
     limit = int(size_mb * 1_000_000)
+    texts = []
+    for f in source_files():
+        data = f.read_text(encoding="utf-8", errors="replace").encode("utf-8")
+        texts.append(data if data.endswith(b"\n") else data + b"\n")
+    if not texts:
+        raise SystemExit(f"no text found under {shared_dir()}/corpora; set TOKEFF_SHARED")
     written = 0
-    with out.open("w", encoding="utf-8") as dst:
-        for f in source_files():
-            text = f.read_text(encoding="utf-8", errors="replace")
-            if not text.endswith("\n"):
-                text += "\n"
-            data = text.encode("utf-8")
-            if written + len(data) > limit:
-                cut = data[: limit - written]
-                cut = cut[: cut.rfind(b"\n") + 1]
-                dst.write(cut.decode("utf-8", errors="ignore"))
-                written += len(cut)
-                break
-            dst.write(text)
-            written += len(data)
-    if written < limit * 0.95:
-        print(f"note: only {written / 1e6:.1f} MB of text available for {size_mb:g} MB", file=sys.stderr)
+    with out.open("wb") as dst:
+        while written < limit:
+            for data in texts:
+                if written + len(data) > limit:
+                    cut = data[: limit - written]
+                    cut = cut[: cut.rfind(b"\n") + 1]
+                    dst.write(cut)
+                    written = limit
+                    break
+                dst.write(data)
+                written += len(data)
     return out
 
 
 GPT2 = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
 
 
-def run_tokeff(path: Path, vocab: int, extra: str) -> dict:
+def _hex_pairs(pairs) -> list[list[str]]:
+    return [[a.hex(), b.hex()] for a, b in pairs]
+
+
+def run_tokeff(path: Path, vocab: int, merges_out: Path, extra: str) -> dict:
     sys.path.insert(0, str(REPO))
     from tokeff.bpe import train_bpe
 
@@ -91,10 +100,12 @@ def run_tokeff(path: Path, vocab: int, extra: str) -> dict:
         t = time.perf_counter()
         model = train_bpe(f, vocab, pattern="gpt2", min_frequency=2, backend=backend)
         seconds = time.perf_counter() - t
+    pairs = [(model.token_bytes(a), model.token_bytes(b)) for a, b in model.merges]
+    merges_out.write_text(json.dumps({"pairs": _hex_pairs(pairs)}))
     return {"seconds": seconds, "vocab": model.vocab_size}
 
 
-def run_hf(path: Path, vocab: int, extra: str) -> dict:
+def run_hf(path: Path, vocab: int, merges_out: Path, extra: str) -> dict:
     from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
 
     tok = Tokenizer(models.BPE())
@@ -111,10 +122,30 @@ def run_hf(path: Path, vocab: int, extra: str) -> dict:
         t = time.perf_counter()
         tok.train_from_iterator(f, trainer)
         seconds = time.perf_counter() - t
+    sys.path.insert(0, str(REPO))
+    from tokeff.bpe.alphabet import from_hf_string
+
+    merges = json.loads(tok.to_str())["model"]["merges"]
+    pairs = [(from_hf_string(a), from_hf_string(b)) for a, b in (m.split(" ") if isinstance(m, str) else m for m in merges)]
+    merges_out.write_text(json.dumps({"pairs": _hex_pairs(pairs)}))
     return {"seconds": seconds, "vocab": tok.get_vocab_size()}
 
 
-def run_spm(path: Path, vocab: int, extra: str) -> dict:
+def run_rustbpe(path: Path, vocab: int, merges_out: Path, extra: str) -> dict:
+    import rustbpe
+
+    tok = rustbpe.Tokenizer()
+    with path.open(encoding="utf-8") as f:
+        t = time.perf_counter()
+        tok.train_from_iterator(f, vocab_size=vocab, pattern=GPT2)
+        seconds = time.perf_counter() - t
+    # rustbpe gives the tokens in rank order, not the pairs that made them
+    tokens = [bytes(b).hex() for b, _ in sorted(tok.get_mergeable_ranks(), key=lambda x: x[1])[256:]]
+    merges_out.write_text(json.dumps({"tokens": tokens}))
+    return {"seconds": seconds, "vocab": tok.vocab_size}
+
+
+def run_spm(path: Path, vocab: int, merges_out: Path, extra: str) -> dict:
     import sentencepiece as spm
 
     with tempfile.TemporaryDirectory() as tmp, path.open(encoding="utf-8") as f:
@@ -131,80 +162,100 @@ def run_spm(path: Path, vocab: int, extra: str) -> dict:
             minloglevel=2,
         )
         seconds = time.perf_counter() - t
+    merges_out.write_text("{}")
     return {"seconds": seconds, "vocab": vocab}
 
 
-TRAINERS = {"tokeff": run_tokeff, "hf": run_hf, "spm": run_spm}
+TRAINERS = {"tokeff": run_tokeff, "hf": run_hf, "rustbpe": run_rustbpe, "spm": run_spm}
 
 
-def _watch_memory(pid: int, peak: list[float], done: threading.Event) -> None:
-    """Sample the total memory of the process tree every 20 ms; keep the largest sum."""
-    while not done.wait(0.02):
-        peak[0] = max(peak[0], tree_bytes(pid, "pss") / 2**20)
-
-
-def measure(trainer: str, path: Path, vocab: int) -> dict:
-    """Run one trainer in a fresh subprocess; its result plus its CPU time and memory peaks."""
+def measure(trainer: str, path: Path, vocab: int, merges_out: Path) -> dict:
+    """Run one trainer in a fresh subprocess: its result, CPU time and process-tree peak RSS."""
     name, _, extra = trainer.partition(":")
-    proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", name, str(path), str(vocab), extra],
-        stdout=subprocess.PIPE,
-        text=True,
+    run: SampledRun = run_sampled(
+        [sys.executable, __file__, "--child", name, str(path), str(vocab), str(merges_out), extra], interval=0.05
     )
-    peak, done = [0.0], threading.Event()
-    watcher = threading.Thread(target=_watch_memory, args=(proc.pid, peak, done), daemon=True)
-    watcher.start()
-    out = proc.stdout.read()
-    done.set()
-    watcher.join()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        return {"seconds": float("nan"), "rss_mb": float("nan"), "cpu_s": float("nan"), "tree_mb": float("nan"), "error": proc.returncode}
-    result = json.loads(out.strip().splitlines()[-1])
-    result["rss_mb"] = usage.ru_maxrss / 1024  # kilobytes on Linux; the largest single process
-    result["tree_mb"] = peak[0]
-    result["cpu_s"] = usage.ru_utime + usage.ru_stime  # the whole child, all threads and processes
+    if run.returncode != 0:
+        print(f"{trainer} failed (exit status {run.returncode}): {run.stderr.strip()[-800:]}", file=sys.stderr)
+        return {"seconds": float("nan"), "cpu_s": float("nan"), "rss_mb": float("nan"), "vocab": 0}
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    result["cpu_s"] = run.cpu_seconds
+    result["rss_mb"] = run.peak_rss_mib
     return result
+
+
+def merges_agree(ours: Path, theirs: Path) -> str:
+    """"yes (N)" when tokeff's merge pairs equal HF's, else where they first part."""
+    a = json.loads(ours.read_text()).get("pairs", [])
+    b = json.loads(theirs.read_text()).get("pairs", [])
+    if a == b:
+        return f"yes ({len(a):,})"
+    first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return f"no: first differ at merge {first:,} of {len(a):,} / {len(b):,}"
+
+
+def verdict(ratio: float, target: float) -> str:
+    return f"{ratio:5.2f}x (target <= {target:.1f}x: {'met' if ratio <= target else 'NOT met'})"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", type=float, nargs="+", default=[1, 10, 50], help="corpus sizes in MB")
-    ap.add_argument("--vocab", type=int, nargs="+", default=[4096, 16384], help="vocabulary sizes")
+    ap.add_argument("--sizes", type=float, nargs="+", default=[200, 1000], help="corpus sizes in MB")
+    ap.add_argument("--vocab", type=int, nargs="+", default=[32768, 65536, 200000], help="vocabulary sizes")
     ap.add_argument(
-        "--trainers", nargs="+", default=["tokeff", "hf", "spm"],
-        help="tokeff, tokeff:python (no C core), hf, spm",
+        "--trainers", nargs="+", default=["tokeff", "hf", "rustbpe"],
+        help="tokeff, tokeff:python (no C core), hf, rustbpe, spm",
     )
-    ap.add_argument("--repeat", type=int, default=1, help="runs per cell; the best time is shown")
-    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--repeat", type=int, default=1, help="runs per cell; the best of each figure is shown")
+    ap.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        name, path, vocab, extra = args.child
-        print(json.dumps(TRAINERS[name](Path(path), int(vocab), extra)))
+        name, path, vocab, merges_out, extra = args.child
+        print(json.dumps(TRAINERS[name](Path(path), int(vocab), Path(merges_out), extra)))
         return
 
-    print(f"{'MB':>5} {'vocab':>6} {'trainer':>14} {'wall s':>8} {'cpu s':>7} {'peak RSS MB':>12} {'peak total MB':>14} {'tokeff/HF wall':>15}")
-    with tempfile.TemporaryDirectory() as tmp:
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {os.cpu_count()} cores")
+    print(f"{'MB':>6} {'vocab':>7} {'trainer':>14} {'wall s':>8} {'cpu s':>8} {'peak RSS MiB':>13} {'vocab got':>9}  merges = HF's")
+    summary: list[str] = []
+    agreed: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="tokeff-bpe-bench-") as tmp:
         for size in args.sizes:
             path = build_corpus(size, Path(tmp))
             for vocab in args.vocab:
-                rows = {}
+                rows: dict[str, dict] = {}
                 for trainer in args.trainers:
-                    runs = [measure(trainer, path, vocab) for _ in range(args.repeat)]
+                    runs = []
+                    for i in range(args.repeat):
+                        runs.append(measure(trainer, path, vocab, Path(tmp) / f"{trainer}.json"))
                     best = min(runs, key=lambda r: r["seconds"])
                     best["rss_mb"] = min(r["rss_mb"] for r in runs)
                     best["cpu_s"] = min(r["cpu_s"] for r in runs)
-                    best["tree_mb"] = min(r["tree_mb"] for r in runs)
                     rows[trainer] = best
-                hf = rows.get("hf", {}).get("seconds")
+                same = ""
+                if "tokeff" in rows and "hf" in rows:
+                    same = merges_agree(Path(tmp) / "tokeff.json", Path(tmp) / "hf.json")
+                    if same.startswith("yes"):
+                        agreed.append(f"{size:g} MB x {vocab}")
                 for trainer, r in rows.items():
-                    ratio = f"{r['seconds'] / hf:15.2f}" if hf and trainer.startswith("tokeff") else ""
-                    print(
-                        f"{size:5g} {vocab:6d} {trainer:>14} {r['seconds']:8.2f} {r['cpu_s']:7.2f}"
-                        f" {r['rss_mb']:12.0f} {r['tree_mb']:14.0f} {ratio}",
-                        flush=True,
-                    )
+                    print(f"{size:6g} {vocab:7d} {trainer:>14} {r['seconds']:8.2f} {r['cpu_s']:8.2f}"
+                          f" {r['rss_mb']:13.0f} {r['vocab']:9d}  {same if trainer == 'tokeff' else ''}", flush=True)
+                peers = [p for p in PEERS if p in rows and rows[p]["seconds"] == rows[p]["seconds"]]
+                if "tokeff" in rows and peers:
+                    fastest = min(peers, key=lambda p: rows[p]["seconds"])
+                    ours, theirs = rows["tokeff"], rows[fastest]
+                    line = (f"{size:g} MB x {vocab}: tokeff / {fastest} (the faster peer): wall "
+                            f"{verdict(ours['seconds'] / theirs['seconds'], WALL_TARGET)}, peak RSS "
+                            f"{verdict(ours['rss_mb'] / theirs['rss_mb'], MEMORY_TARGET)}")
+                    summary.append(line)
+                    print("  " + line, flush=True)
+    if summary:
+        print("\nRatios beside their targets:")
+        for line in summary:
+            print("  " + line)
+        if "hf" in args.trainers and "tokeff" in args.trainers:
+            print(f"  merges identical to HF's (target: at one size at least): "
+                  f"{', '.join(agreed) if agreed else 'NOT at any size'}")
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ real sentences without a newline), runs::
     python -m tokeff analyze --corpus THAT --tokenizer tiktoken:cl100k_base --tokenizer bytes --no-report --no-cache
 
 in a subprocess, samples the resident memory of the whole process tree (the CLI and its forked
-measurement workers) every 0.2 s, and prints wall time, MB/s of corpus and peak RSS, and whether
+measurement workers) every 0.2 s with ``bench/proc_memory.py``, and prints wall time, MB/s of corpus and peak RSS, and whether
 peak RSS stayed under 1 GB (exit status 1 if not). It also says whether the progress bar of the
 long pass showed an ETA. ``tests/test_scale.py`` (``pytest -m slow``) reuses these functions.
 """
@@ -23,19 +23,17 @@ import argparse
 import os
 import random
 import re
-import subprocess
 import sys
 import sysconfig
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from proc_memory import tree_bytes  # noqa: E402  (the benches' shared process-tree sampler)
+from proc_memory import SampledRun, run_sampled  # noqa: E402  (the benches' one memory sampler)
 
 RSS_LIMIT = 1 << 30  # 1 GiB: what "memory bounded" means for a laptop-sized run
 SAMPLE_SECONDS = 0.2
@@ -111,51 +109,21 @@ def build_single_line(path: Path, size: int, shared: Path) -> int:
     return written
 
 
-# --- memory of a process tree -----------------------------------------------------------------
+def showed_eta(stderr: str) -> bool:
+    """Whether the progress bar of the long pass showed an ETA (it does when it knows the total)."""
+    return bool(_ETA.search(stderr))
 
 
-def tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants, now (summed RSS: see proc_memory.py)."""
-    return tree_bytes(root, "rss")
+def last_progress(stderr: str) -> str:
+    """The measurement bar's last state (text measured, elapsed time of the pass, rate)."""
+    states = [s.strip() for s in re.split(r"[\r\n]", stderr) if s.startswith("measuring:")]
+    return states[-1] if states else ""
 
 
-@dataclass
-class RunStats:
-    """What one monitored run measured."""
-
-    returncode: int
-    wall_seconds: float
-    peak_rss: int
-    stderr: str
-
-    @property
-    def showed_eta(self) -> bool:
-        return bool(_ETA.search(self.stderr))
-
-    @property
-    def last_progress(self) -> str:
-        """The measurement bar's last state (text measured, elapsed time of the pass, rate)."""
-        states = [s.strip() for s in re.split(r"[\r\n]", self.stderr) if s.startswith("measuring:")]
-        return states[-1] if states else ""
-
-
-def run_monitored(args: list[str], *, env: dict[str, str] | None = None, timeout: float = 3600) -> RunStats:
+def run_monitored(args: list[str], *, env: dict[str, str] | None = None, timeout: float = 3600) -> SampledRun:
     """Run ``python -m tokeff ARGS`` and sample its process tree's RSS every 0.2 s."""
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "tokeff", *args], cwd=REPO, stdout=subprocess.DEVNULL,
-                                stderr=err, env={**os.environ, **(env or {})}, text=True)
-        peak = 0
-        while proc.poll() is None:
-            peak = max(peak, tree_rss(proc.pid))
-            if time.perf_counter() - start > timeout:
-                proc.kill()
-                break
-            time.sleep(SAMPLE_SECONDS)
-        wall = time.perf_counter() - start
-        proc.wait()
-        err.seek(0)
-        return RunStats(proc.returncode, wall, peak, err.read())
+    return run_sampled([sys.executable, "-m", "tokeff", *args], cwd=REPO, env=env, timeout=timeout,
+                       interval=SAMPLE_SECONDS)
 
 
 def analyze_args(corpus: Path, out: Path, workers: int | None = None) -> list[str]:
@@ -195,8 +163,8 @@ def main() -> int:
     print(f"throughput     {size / 1e6 / stats.wall_seconds:,.2f} MB/s (whole command, corpus bytes)")
     print(f"peak RSS       {stats.peak_rss / 2**20:,.0f} MiB (process tree: CLI + workers)")
     print(f"RSS < 1 GiB    {'yes' if ok else 'NO'}")
-    print(f"progress ETA   {'shown' if stats.showed_eta else 'not shown (the bar has no total)'}")
-    print(f"last progress  {stats.last_progress or '(none)'}")
+    print(f"progress ETA   {'shown' if showed_eta(stats.stderr) else 'not shown (the bar has no total)'}")
+    print(f"last progress  {last_progress(stats.stderr) or '(none)'}")
     return 0 if ok else 1
 
 

@@ -75,7 +75,9 @@ def test_hf_export_encodes_identically(model: BPEModel, eval_texts: list[str], t
     assert model.encode(text, allow_special=True)[1] == model.vocab_size - 1
 
 
-def test_tiktoken_export_encodes_identically(model: BPEModel, eval_texts: list[str], tmp_path: Path) -> None:
+def test_tiktoken_export_encodes_identically(model: BPEModel, eval_texts: list[str], tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")  # tiktoken would copy the file into its cache folder
     ranks = load_tiktoken_bpe(str(model.export_tiktoken(tmp_path / "bpe.tiktoken")))
     assert len(ranks) == model.vocab_size - 1  # the special token is not in a ranks file
     enc = tiktoken.Encoding("exported", pat_str=model.pattern, mergeable_ranks=ranks, special_tokens={})

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import tokeff.bpe.count as count_module
 import tokeff.bpe.train as train_module
 from tokeff import _native
 from tokeff.bpe import BPEModel, BPETrainingError, ModelFormatError, has_c_core, train_bpe
@@ -85,11 +86,37 @@ def test_falls_back_to_pure_python_without_c_core(lines: list[str], monkeypatch:
         train_bpe(lines[:3000], 500, backend="c")
 
 
-def test_parallel_counting_gives_the_same_model(lines: list[str]) -> None:
-    one = train_bpe(lines, 1000, workers=1)
-    two = train_bpe(iter(lines), 1000, workers=2)  # a one-shot iterator is enough
+CUSTOM_PATTERN = r" ?[^\W\d]+| ?\d+| ?[^\s\w]+|\s+"  # not a preset: the regex reads every text
+
+
+def test_parallel_counting_gives_the_same_model(lines: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(count_module, "BATCH_CHARS", 50_000)  # many batches to deal to the workers
+    one = train_bpe(lines, 1000, pattern=CUSTOM_PATTERN, workers=1)
+    fork, started = count_module.mp.get_context("fork"), []
+
+    class Recording:
+        """The fork context, counting the processes it starts."""
+
+        def Process(self, *args, **kwargs):
+            started.append(kwargs["target"])
+            return fork.Process(*args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(fork, name)
+
+    monkeypatch.setattr(count_module.mp, "get_context", lambda *_: Recording())
+    two = train_bpe(iter(lines), 1000, pattern=CUSTOM_PATTERN, workers=2)  # a one-shot iterator is enough
+    assert len(started) == 2
     assert one.merges == two.merges
-    assert one.training["characters"] == sum(map(len, lines))
+    assert one.training["characters"] == two.training["characters"] == sum(map(len, lines))
+
+
+@pytest.mark.skipif(not has_c_core(), reason="the C core is not built")
+def test_pieces_are_counted_in_this_process(lines: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # with the C core's space-cut pieces, worker processes would only repeat the work
+    monkeypatch.setattr(count_module, "BATCH_CHARS", 50_000)
+    monkeypatch.setattr(count_module.mp, "get_context", lambda *_: pytest.fail("a counting process was started"))
+    assert train_bpe(lines, 1000, workers=2).merges == train_bpe(lines, 1000, workers=1).merges
 
 
 @pytest.mark.filterwarnings("ignore:the corpus ran out of pairs")

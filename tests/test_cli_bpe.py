@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import tiktoken.load
 from tokenizers import Tokenizer
 
@@ -23,7 +24,7 @@ def _corpus(tmp_path: Path) -> Path:
     return path
 
 
-def test_train_bpe_in_every_format_encodes_alike(tmp_path: Path) -> None:
+def test_train_bpe_in_every_format_encodes_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = _corpus(tmp_path)
     outs = {fmt: tmp_path / f"bpe.{fmt}" for fmt in ("tokeff", "hf", "tiktoken")}
     for fmt, out in outs.items():
@@ -34,6 +35,7 @@ def test_train_bpe_in_every_format_encodes_alike(tmp_path: Path) -> None:
     ours = load_tokenizer(f"tokeff:{outs['tokeff']}")
     assert ours.vocab_size == 600
     assert Tokenizer.from_file(str(outs["hf"])).encode(sample).ids == ours.encode(sample)
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")  # tiktoken would copy the file into its cache folder
     ranks = tiktoken.load.load_tiktoken_bpe(str(outs["tiktoken"]))
     assert len(ranks) == 600
     assert json.loads(outs["tokeff"].read_text(encoding="utf-8"))  # documented JSON

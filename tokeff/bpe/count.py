@@ -4,10 +4,8 @@ BPE only ever merges inside a chunk, and two equal chunks are merged identically
 reduced to ``{chunk: count}`` — a few hundred thousand distinct chunks for tens of megabytes of text.
 Every later step works on that table, never on the text again.
 
-The texts are read once, in batches of about :data:`BATCH_CHARS` characters. With ``workers > 1``
-the batches go through a bounded queue to worker processes that each keep their own counter and send
-it back once at the end (so only the distinct chunks cross process boundaries, once per worker);
-the parent adds the counters up. Counts are Python ints, so they never overflow.
+The texts are read once, in batches of about :data:`BATCH_CHARS` characters. Counts are Python
+ints, so they never overflow.
 
 **Fewer regex calls.** The regex is most of the cost. For the preset patterns, no chunk ever
 contains a space that follows a non-space character: inside a chunk, whitespace only ever comes
@@ -17,6 +15,14 @@ cut. The C core cuts and counts these pieces (mostly ``" word"``), and the regex
 *distinct* piece, its chunks weighted by the piece's count: the same table, with the regex reading
 about a fifth of the text (10 MB of mixed prose and code hold 1.9 MB of distinct pieces).
 Without the C core, or with a custom pattern, every text goes through the regex.
+
+**Processes.** Only when every text goes through the regex does counting use ``workers > 1``
+processes: the batches go through a bounded queue to worker processes that each keep their own
+counter and send it back once at the end; the parent adds the counters up. With the C core's
+pieces this process counts alone: the cutting and counting runs faster than this process reads
+the text, and every worker would hold its own table of nearly all the distinct pieces (a corpus's
+common words reach every worker) and run the regex over them again: more time and memory, not
+less.
 """
 
 from __future__ import annotations
@@ -63,6 +69,11 @@ def _split_specials(texts: Iterable[str], specials: tuple[str, ...]) -> Iterator
         yield from cutter.split(text)
 
 
+def uses_pieces(pattern: Pattern) -> bool:
+    """Whether chunks are counted through the C core's space-cut pieces (see the module docstring)."""
+    return _native.core is not None and pattern.name in SPACE_SAFE_PATTERNS
+
+
 class ChunkCounter:
     """Counts the chunks of batches of texts; :meth:`result` gives ``{chunk: count}``."""
 
@@ -70,7 +81,7 @@ class ChunkCounter:
         self.findall = pattern.compiled.findall
         self.chunks: Counter = Counter()
         # distinct space-cut pieces and their counts, when that shortcut is exact
-        self.core = _native.core if use_core and pattern.name in SPACE_SAFE_PATTERNS else None
+        self.core = _native.core if use_core and uses_pieces(pattern) else None
         self.pieces = self.core.segments_new() if self.core is not None else None
 
     def add(self, batch: list[str]) -> None:
@@ -121,6 +132,8 @@ def count_chunks(
     ``on_batch(chars)`` is called after each batch is handed out (for progress bars).
     """
     workers = default_workers() if workers is None else max(1, int(workers))
+    if uses_pieces(pattern):
+        workers = 1  # see "Processes" in the module docstring
     stream = _batches(_split_specials(texts, tuple(special_tokens)), BATCH_CHARS)
     total_chars = 0
     # a corpus of one batch is counted here: starting processes would cost more than they save

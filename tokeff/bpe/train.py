@@ -122,7 +122,9 @@ def train_bpe(
             training text, so no merge ever learns part of one.
         min_frequency: stop when the most frequent pair occurs fewer times than this (default 2).
         progress: ``True`` for tqdm bars, or a callback ``(stage, done, total)``.
-        workers: processes that count chunks (default: one per core; 1 = no subprocess).
+        workers: processes that count chunks when the regex reads every text (a custom pattern,
+            or no C core; default: one per core; 1 = no subprocess). With the C core and a preset
+            pattern, counting runs in this process (see :mod:`tokeff.bpe.count`).
         corpus: a description of the training data, stored with the model.
         backend: ``"auto"`` (C core if built), ``"c"`` or ``"python"`` for the merge loop.
 
