@@ -99,7 +99,7 @@ def sweep(
     corpora: Iterable[str | Corpus],
     vocab_sizes: Sequence[int],
     *,
-    pattern: str = "gpt2",
+    pattern: str = "cl100k",
     settings: Settings | None = None,
     out: str | Path | None = None,
     note: Note = print_note,
@@ -107,13 +107,10 @@ def sweep(
     **options: Any,
 ) -> Run:
     """Vocabulary-size sweep: train tokeff's BPE once at the largest size on the train split and
-    measure every smaller size as a prefix of its merge list (``model.truncate``)."""
-    from .adapters.tokeff_bpe import TokeffBPETokenizer
-    from .bpe import train_bpe
-    from .corpus import train_texts
+    measure every smaller size as a prefix of its merge list (``model.truncate``). With training
+    and seeds, :func:`tokeff.study.study` is the fuller experiment."""
+    from .study import prefix_tokenizers
 
-    if not vocab_sizes:
-        raise TokeffError("no vocabulary sizes given; pass e.g. --vocab 1024,4096,16384")
     settings = Settings.build(settings, **options)
     cs = as_corpora(corpora, settings.read)
     check_splits(cs, need_train=True)
@@ -121,12 +118,7 @@ def sweep(
         from .training import check_training_settings
 
         check_training_settings(settings.training)
-    largest = max(vocab_sizes)
-    note(f"training tokeff BPE to {largest} on the train split of {', '.join(c.name for c in cs)}")
-    model = train_bpe(train_texts(cs), largest, pattern=pattern, progress=settings.progress)
-    toks = [TokeffBPETokenizer(model.truncate(n) if n < model.vocab_size else model,
-                               name=f"train:bpe:{n}", source=f"tokeff BPE ({pattern}), prefix of a {largest} run")
-            for n in sorted(vocab_sizes) if n <= model.vocab_size]
-    info = {"base": f"train:bpe:{largest}", "pattern": pattern,
+    toks = prefix_tokenizers(cs, vocab_sizes, pattern, progress=settings.progress, note=note)
+    info = {"base": toks[-1].name if toks else "", "pattern": pattern,
             "tokenizers": [{"name": t.name, "vocab_size": t.vocab_size} for t in toks]}
     return run(toks, cs, settings, out=out, note=note, command=command, record={"sweep": info})

@@ -33,6 +33,18 @@ def _spec_lines(rows: list[tuple[str, str]], width: int = 78) -> list[str]:
     return out
 
 
+def study_epilog() -> str:
+    from .study import PRESETS
+
+    lines = ["presets:"]
+    for p in PRESETS.values():
+        lines += _spec_lines([(p.name, f"{p.help} (--model-size {p.model}, --budget {p.budget}, --seeds {p.seeds})")])
+    lines += ["", "examples:", "  python -m tokeff study --corpus known:gutenberg-en --preset cpu",
+              "  python -m tokeff study --corpus my.txt --vocab 1024,4096 --seeds 2 --budget flops=1e12",
+              "  python -m tokeff study --corpus my.txt --budgets 1e12,4e12,1.6e13"]
+    return "\n".join(lines) + "\n"
+
+
 def analyze_epilog() -> str:
     """The specs and examples under ``analyze --help``, from the registries."""
     from .adapters.registry import spec_help
@@ -64,15 +76,18 @@ def _corpus_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--languages", metavar="L,L,...", help="read only these languages of parallel corpora, e.g. eng,deu,zho-CN")
 
 
-def _train_options(p: argparse.ArgumentParser) -> None:
+def _train_options(p: argparse.ArgumentParser, study: bool = False) -> None:
     from .lm.model import PRESETS
 
-    p.add_argument("--train", action="store_true", help="also train the shared small LM per tokenizer and report bits per byte")
+    if not study:
+        p.add_argument("--train", action="store_true",
+                       help="also train the shared small LM per tokenizer and report bits per byte")
     p.add_argument("--budget", metavar="KIND=N", help="training budget per tokenizer: flops=1e13 | bytes=5e6 | tokens=1e6 | steps=200 "
                    "(default: equal FLOPs, sized to run in seconds on a laptop CPU)")
-    p.add_argument("--model-size", default="tiny", metavar="PRESET",
+    p.add_argument("--model-size", default=None if study else "tiny", metavar="PRESET",
                    help=f"model preset: {', '.join(PRESETS)} (default tiny)")
-    p.add_argument("--device", default="auto", help="auto (CUDA or MPS when present, else CPU), cpu, cuda, mps")
+    p.add_argument("--device", default=None if study else "auto",
+                   help="auto (CUDA or MPS when present, else CPU), cpu, cuda, mps")
     p.add_argument("--seeds", metavar="N|S,S,...", type=_seeds,
                    help="training seeds (model initialisation and data order): a count (3: seeds 0, 1, 2) or a list; "
                         "rankings need at least 2 (default: --seed alone)")
@@ -137,13 +152,39 @@ def build_parser() -> argparse.ArgumentParser:
                                    "train split; each smaller vocabulary is a prefix of its merge list.")
     s.add_argument("--corpus", action="append", metavar="SPEC", help="corpus (repeatable; default: default)")
     s.add_argument("--vocab", default="1024,2048,4096,8192,16384,32768", metavar="N,N,...", help="vocabulary sizes")
-    s.add_argument("--pattern", default="gpt2", help="pre-tokenization: gpt2, cl100k, o200k, none, or a regex")
+    s.add_argument("--pattern", default="cl100k", help="pre-tokenization: cl100k (default, as train:bpe), gpt2, o200k, "
+                                                       "none, or a regex")
     s.add_argument("--out", default="results-sweep", metavar="DIR", help="results folder (default: results-sweep)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--bootstrap", type=int, default=1000, metavar="B")
     _corpus_options(s)
     _train_options(s)
     _common(s)
+
+    st = sub.add_parser("study", help="bits per byte against vocabulary size at equal compute, with seeds and intervals",
+                        description="Train tokeff's BPE once at the largest vocabulary, train the shared LM under every "
+                                    "prefix vocabulary (and under the other tokenizers named) at equal compute with "
+                                    "seeds, and report bits per byte against vocabulary size with intervals, the best "
+                                    "vocabulary per budget, and Spearman's rho between compression and bits per byte.",
+                        epilog=study_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    st.add_argument("--corpus", action="append", metavar="SPEC", help="corpus (repeatable; default: default)")
+    st.add_argument("--vocab", default="1024,4096,16384", metavar="N,N,...", help="vocabulary sizes (default 1024,4096,16384)")
+    st.add_argument("--tokenizer", action="append", metavar="SPEC",
+                    help="another tokenizer to train beside the vocabularies (repeatable; default: bytes)")
+    st.add_argument("--preset", metavar="NAME", help="settings sized for the hardware: cpu, gpu (see below)")
+    st.add_argument("--budgets", metavar="B,B,...", help="several budgets (FLOPs, e.g. 1e12,4e12,1.6e13): the sweep "
+                                                          "is repeated at each to see how the best vocabulary moves")
+    st.add_argument("--pattern", default="cl100k", help="the BPE's pre-split (default cl100k, as train:bpe)")
+    st.add_argument("--out", default="results-study", metavar="DIR", help="results folder (default: results-study)")
+    st.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (training seeds: --seeds)")
+    st.add_argument("--bootstrap", type=int, default=1000, metavar="B")
+    st.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
+    st.add_argument("--refresh", action="store_true", help="recompute cached results and store the new ones")
+    st.add_argument("--no-report", action="store_true", help="write the data files but no report")
+    _corpus_options(st)
+    _engine_options(st)
+    _train_options(st, study=True)
+    _common(st)
 
     t = sub.add_parser("train-bpe", help="train tokeff's byte-level BPE and save it",
                        description="Train tokeff's byte-level BPE on a corpus (all of it) and save it.")
@@ -204,6 +245,16 @@ def _run(args: argparse.Namespace) -> int:
                            **_options(args))
         print(api.summary_table(result))
         print(f"\nwrote {Path(args.out) / 'report.pdf'}")
+    elif args.command == "study":
+        from .study import study
+
+        result = study(args.corpus or ["default"], _int_list(args.vocab), tokenizers=args.tokenizer or ["bytes"],
+                       preset=args.preset, budgets=args.budgets, pattern=args.pattern, out=args.out, command=command,
+                       **{k: v for k, v in _options(args).items() if k != "train"})
+        print(api.summary_table(result, ("bytes_per_token", "bits_per_byte", "bits_per_byte_seed_sd")))
+        grows = (result.record.study or {}).get("optimum_grows_with_compute", "")
+        print(f"\nbest vocabulary grows with compute? {grows}")
+        print(f"wrote {Path(args.out) / 'study.csv'}" + ("" if args.no_report else f" and {Path(args.out) / 'report.pdf'}"))
     elif args.command == "train-bpe":
         read = {k: v for k, v in _options(args).items() if k in ("lines", "errors", "languages")}
         path = api.train_bpe_file(args.corpus, args.vocab_size, pattern=args.pattern, special_tokens=args.special,

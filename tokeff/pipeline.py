@@ -313,6 +313,7 @@ class Run:
         lm_runs: one row per (tokenizer, seed) training run, with whether it trained.
         lm_comparisons: every pair of trained tokenizers, with the paired interval of their
             difference in bits per byte, the seed spread, and the verdict.
+        study: a study's table (one row per budget and tokenizer, :mod:`tokeff.study`).
         folder: the results folder, when one was written.
     """
 
@@ -323,6 +324,7 @@ class Run:
     cost: pd.DataFrame | None = None
     lm_runs: pd.DataFrame | None = None
     lm_comparisons: pd.DataFrame | None = None
+    study: pd.DataFrame | None = None
     folder: Path | None = None
 
     def to_frame(self) -> pd.DataFrame:
@@ -408,7 +410,7 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
 
     t0 = time.time()
     measured = measure(loaded, rec.corpora, settings, cache, note=note)
-    rec.notes, rec.dropped = measured.notes, [_jsonable(d) for d in measured.dropped]
+    rec.notes, rec.dropped = measured.notes, [jsonable(d) for d in measured.dropped]
     rec.timings["measure_seconds"] = round(time.time() - t0, 3)
     result = Run(measured.metrics, measured.token_lengths, rec, folder=folder)
     if folder is not None:
@@ -436,5 +438,6 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
     return result
 
 
-def _jsonable(obj: dict[str, Any]) -> dict[str, Any]:
+def jsonable(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` with numpy scalars as Python numbers (for ``run.json``)."""
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in obj.items()}

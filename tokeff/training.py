@@ -234,6 +234,7 @@ def _run(tok: "Tokenizer", seed: int, training: TrainSettings, budget: str, devi
         note(f"{tok.name} (seed {seed}): reusing the cached training run")
     run_table, curve, doc_table = stored
     run = run_table.iloc[0].to_dict()
+    run["doc_tokens"] = doc_table["tokens"].to_numpy(dtype=np.int64)
     return run, curve, doc_table["nats"].to_numpy(dtype=np.float64)
 
 
@@ -271,7 +272,7 @@ def _train_one(tok: "Tokenizer", seed: int, training: TrainSettings, budget: str
         "model_config": json.dumps(result.model_config.to_dict()),
     }])
     curve = result.curve.assign(tokenizer=tok.name, seed=seed)
-    return run, curve, pd.DataFrame({"nats": result.doc_nats})
+    return run, curve, pd.DataFrame({"nats": result.doc_nats, "tokens": result.doc_tokens})
 
 
 #: Columns of ``lm_runs.csv``, in order.
@@ -315,7 +316,7 @@ def _summarize(plans: list[_Plan], runs: list[dict[str, Any]], curves: list[pd.D
             continue
         first = mine[0]
         nats = np.mean([docs[(name, r["seed"])] for r in mine], axis=0)
-        losses[name] = DocLosses(nats, doc_bytes, slots)
+        losses[name] = DocLosses(nats, doc_bytes, slots, first["doc_tokens"])
         seed_bpb[name] = [float(r["bits_per_byte"]) for r in mine]
         value, lo, hi = bpb_interval(losses[name], boot)
         sd = seed_sd(seed_bpb[name])

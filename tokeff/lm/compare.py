@@ -104,12 +104,15 @@ class DocLosses:
 
     Attributes:
         nats: nats per document; bytes: UTF-8 bytes per document (the same for every tokenizer);
-        slots: each document's bootstrap slot (from its id, :func:`tokeff.docid.doc_key`).
+        slots: each document's bootstrap slot (from its id, :func:`tokeff.docid.doc_key`);
+        tokens: the tokenizer's tokens per document, when known (for compression on the same
+            documents, :func:`compression_replicates`).
     """
 
     nats: np.ndarray
     bytes: np.ndarray
     slots: np.ndarray
+    tokens: np.ndarray | None = None
 
     @property
     def bits_per_byte(self) -> float:
@@ -125,6 +128,15 @@ def replicates(losses: DocLosses, boot: Bootstrap, weights: np.ndarray | None = 
     w = _weights(losses.slots, boot) if weights is None else weights
     with np.errstate(divide="ignore", invalid="ignore"):
         return (w.T @ losses.nats) / (LN2 * (w.T @ losses.bytes.astype(np.float64)))
+
+
+def compression_replicates(losses: DocLosses, boot: Bootstrap, weights: np.ndarray | None = None) -> np.ndarray:
+    """Bytes per token on the evaluation documents in each bootstrap replicate, shape ``(B,)``."""
+    if losses.tokens is None:
+        raise ValueError("these losses carry no token counts")
+    w = _weights(losses.slots, boot) if weights is None else weights
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (w.T @ losses.bytes.astype(np.float64)) / (w.T @ losses.tokens.astype(np.float64))
 
 
 def bpb_interval(losses: DocLosses, boot: Bootstrap) -> tuple[float, float, float]:
@@ -228,5 +240,5 @@ def spearman_interval(x_replicates: np.ndarray, y_replicates: np.ndarray, x: np.
     return rho, lo, hi
 
 
-__all__ = ["Criterion", "RunVerdict", "judge_run", "needed_flops", "DocLosses", "replicates", "bpb_interval",
+__all__ = ["Criterion", "RunVerdict", "judge_run", "needed_flops", "DocLosses", "replicates", "compression_replicates", "bpb_interval",
            "paired_difference", "seed_sd", "Comparison", "compare", "spearman", "spearman_interval", "percentiles"]

@@ -63,8 +63,8 @@ def bits_per_byte(nats: float, n_bytes: int) -> float:
 class EvalResult:
     """Totals over the evaluation texts and the three rates computed from them.
 
-    ``doc_nats`` and ``doc_bytes`` hold the same nats and bytes per text, in the order of the
-    texts: a bootstrap over the evaluation documents resamples them (:mod:`tokeff.lm.compare`).
+    ``doc_nats``, ``doc_bytes`` and ``doc_tokens`` hold the same nats, bytes and tokens per text,
+    in the order of the texts: a bootstrap over the evaluation documents resamples them (:mod:`tokeff.lm.compare`).
     """
 
     nats: float  # summed cross-entropy over every target token
@@ -73,6 +73,7 @@ class EvalResult:
     words: int  # tokeff.text.count_words over the texts
     doc_nats: np.ndarray | None = field(default=None, repr=False, compare=False)
     doc_bytes: np.ndarray | None = field(default=None, repr=False, compare=False)
+    doc_tokens: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def bits_per_byte(self) -> float:
@@ -190,6 +191,7 @@ def evaluate_lm(
         words=sum(count_words(t) for t in texts),
         doc_nats=doc_nats,
         doc_bytes=doc_bytes,
+        doc_tokens=np.fromiter(map(len, docs), dtype=np.int64, count=len(docs)),
     )
 
 

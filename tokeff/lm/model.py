@@ -80,6 +80,7 @@ class ModelConfig:
 #: Named shapes. ``tiny`` is the default and trains a few thousand tokens per second on 2 CPU
 #: cores; ``small`` is the 4-layer, 256-wide model of the throughput benchmark.
 PRESETS: dict[str, ModelConfig] = {
+    "micro": ModelConfig(n_layer=1, n_head=2, d_model=32, context=32),  # smoke tests: trains in a second
     "tiny": ModelConfig(n_layer=2, n_head=4, d_model=128, context=128),
     "small": ModelConfig(n_layer=4, n_head=4, d_model=256, context=256),
     "medium": ModelConfig(n_layer=6, n_head=6, d_model=384, context=256),

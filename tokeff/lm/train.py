@@ -93,7 +93,9 @@ def lr_at(step: int, steps: int, cfg: TrainConfig) -> float:
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"``: CUDA, else Apple MPS, else CPU. On CPU every core is put to work."""
+    """``"auto"``: CUDA, else Apple MPS, else CPU. On CPU every core is put to work, unless
+    ``OMP_NUM_THREADS`` says how many threads to use (on a machine shared with other jobs, fewer
+    threads than cores can be much faster: idle-waiting threads spin)."""
     if str(device) == "auto":
         if torch.cuda.is_available():
             device = "cuda"
@@ -102,8 +104,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
         else:
             device = "cpu"
     dev = torch.device(device)
-    if dev.type == "cpu":
-        torch.set_num_threads(os.cpu_count() or 1)
+    if dev.type == "cpu" and not os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(os.cpu_count() or 1)  # unless the user chose a number of threads
     return dev
 
 
@@ -175,6 +177,7 @@ class LMResult:
     curve: pd.DataFrame = field(repr=False)  # step, tokens_seen, bytes_seen, flops, wall_seconds, bits_per_byte
     doc_nats: np.ndarray | None = field(default=None, repr=False)  # final evaluation, per evaluation text
     doc_bytes: np.ndarray | None = field(default=None, repr=False)
+    doc_tokens: np.ndarray | None = field(default=None, repr=False)
     amp: str | None = None  # the autocast dtype on CUDA ("bf16"), or None
 
     def rows(self) -> list[dict]:
@@ -431,5 +434,6 @@ def train_lm(
         curve=pd.DataFrame(curve, columns=["step", "tokens_seen", "bytes_seen", "flops", "wall_seconds", "bits_per_byte"]),
         doc_nats=final.doc_nats,
         doc_bytes=final.doc_bytes,
+        doc_tokens=final.doc_tokens,
         amp=amp if amp == "bf16" and dev.type == "cuda" else None,
     )

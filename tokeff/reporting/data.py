@@ -58,6 +58,7 @@ class ReportData:
         curves, cost, token_lengths: the optional tables, ``None`` when absent or empty.
         lm_runs, lm_comparisons: the training runs (one per tokenizer and seed, with whether each
             trained) and the pairwise comparisons of trained tokenizers, ``None`` when absent.
+        study: a study's table (one row per budget and tokenizer), ``None`` when absent.
         style: labels, colours and markers of every tokenizer.
         corpora: corpus names in run order.
     """
@@ -71,6 +72,7 @@ class ReportData:
     style: TokenizerStyle
     lm_runs: pd.DataFrame | None = None
     lm_comparisons: pd.DataFrame | None = None
+    study: pd.DataFrame | None = None
     corpora: list[str] = field(default_factory=list)
     _by_metric: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
     _index: dict[tuple[str, str, str, str], dict[str, Any]] | None = field(default=None, repr=False)
@@ -228,11 +230,13 @@ def load(folder: Path) -> ReportData:
     style = TokenizerStyle.build(order, short_names(order))
     corpora = [c.name for c in run.corpora if c.name]
     corpora += sorted(set(metrics["corpus"]) - set(corpora) - {""})
+    from ..study import STUDY_FILE
     from ..training import COMPARISONS_FILE, RUNS_FILE
 
     return ReportData(folder, metrics, run, curves, cost, lengths, style, corpora=corpora,
                       lm_runs=_nonempty(read_optional_csv(folder, RUNS_FILE)),
-                      lm_comparisons=_nonempty(read_optional_csv(folder, COMPARISONS_FILE)))
+                      lm_comparisons=_nonempty(read_optional_csv(folder, COMPARISONS_FILE)),
+                      study=_nonempty(read_optional_csv(folder, STUDY_FILE)))
 
 
 def note_value(notes: "pd.Series | list[str]", key: str) -> str:

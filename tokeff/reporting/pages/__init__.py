@@ -16,6 +16,7 @@ from .cost import cost_page
 from .fertility import fertility_page
 from .metrics_table import metrics_table_page
 from .parity import parity_page
+from .study import study_page
 from .sweep import sweep_page
 from .title import title_page
 from .training import training_page
@@ -28,6 +29,7 @@ PAGES: list[Callable[[ReportData], Section | None]] = [
     fertility_page,
     parity_page,
     sweep_page,
+    study_page,
     training_page,
     cost_page,
     metrics_table_page,

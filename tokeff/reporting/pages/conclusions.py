@@ -37,9 +37,14 @@ def conclusions_page(d: ReportData) -> Section | None:
     train = training_findings(d)
     if train:
         b += [Heading("Model quality at equal compute"), Bullets(train)]
+    from .study import study_findings
+
+    study = study_findings(d)
+    if study:
+        b += [Heading("What a vocabulary size buys"), Bullets(study)]
     other = fertility_findings(d) + health_findings(d) + dropped_findings(d) + skipped_findings(d)
     if other:
         b += [Heading("Also worth knowing"), Bullets(other)]
     # Tables last: the sentences above are the answer and should all fit on page 2.
     b += tables
-    return section if (comp or prem or train or other) else None
+    return section if (comp or prem or train or study or other) else None

@@ -1,0 +1,75 @@
+"""The study end to end, small enough for CI: two vocabularies and bytes, two seeds, two budgets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tokeff.study import parse_budgets, study
+from tokeff.errors import TokeffError
+
+from .test_cli import tokeff
+
+
+def _corpus(tmp_path: Path) -> Path:
+    """English prose every Python has: the first 1,500 paragraphs of pydoc's topics."""
+    from tokeff.corpus.default import pydoc_corpus
+
+    path = tmp_path / "prose.txt"
+    texts = [d.text for _, d in zip(range(1500), pydoc_corpus().documents("all"))]
+    path.write_text("\n\n".join(t.replace("\n\n", "\n") for t in texts), encoding="utf-8")
+    return path
+
+
+def test_a_tiny_study_runs_end_to_end(tmp_path: Path):
+    out = tmp_path / "study"
+    run = study([str(_corpus(tmp_path))], [300, 400], budgets="3e9,6e9", model="micro", seeds=2, bootstrap=200,
+                out=out, cache=False, progress=False, note=lambda _: None)
+    table = pd.read_csv(out / "study.csv")
+    assert set(table["budget"]) == {"flops=3e+09", "flops=6e+09"}
+    assert set(table["tokenizer"]) == {"bytes", "train:bpe:300", "train:bpe:400"}
+    ran = table[table["bits_per_byte"].notna()]
+    assert (ran["seeds"] == 2).all()
+    assert (ran["ci_low"] <= ran["bits_per_byte"]).all() and (ran["bits_per_byte"] <= ran["ci_high"]).all()
+    # the BPE vocabularies are prefixes of one training run: the larger compresses at least as well
+    bpt = ran.set_index(["budget", "tokenizer"])["bytes_per_token"]
+    assert bpt[("flops=6e+09", "train:bpe:400")] >= bpt[("flops=6e+09", "train:bpe:300")] > 1.0
+    record = json.loads((out / "run.json").read_text())
+    assert record["study"]["budgets"] == ["flops=3e+09", "flops=6e+09"]
+    assert len(record["study"]["per_budget"]) == 2
+    assert "optimum_grows_with_compute" in record["study"]
+    # the largest budget fills the metrics table, the runs and the comparisons
+    runs = pd.read_csv(out / "lm_runs.csv")
+    assert len(runs) == 3 * 2 and set(runs["seed"]) == {0, 1}
+    assert run.study is not None and len(run.study) == len(table)
+    assert (out / "report.pdf").exists() and "Study: what a vocabulary size buys" in (out / "report.md").read_text()
+
+
+def test_seeds_change_the_numbers_and_the_same_seed_repeats_them(tmp_path: Path):
+    corpus = _corpus(tmp_path)
+    args = dict(budgets="3e9", model="micro", bootstrap=0, cache=False, progress=False, report=False,
+                note=lambda _: None, tokenizers=["bytes"])
+    a = study([str(corpus)], [300], seeds=[0], out=tmp_path / "a", **args).lm_runs
+    b = study([str(corpus)], [300], seeds=[0], out=tmp_path / "b", **args).lm_runs
+    c = study([str(corpus)], [300], seeds=[1], out=tmp_path / "c", **args).lm_runs
+    pd.testing.assert_series_equal(a["bits_per_byte"], b["bits_per_byte"], check_exact=True)
+    assert (a["bits_per_byte"] != c["bits_per_byte"]).all()
+    curves = [pd.read_csv(tmp_path / x / "curves.csv") for x in "ab"]
+    pd.testing.assert_series_equal(curves[0]["bits_per_byte"], curves[1]["bits_per_byte"], check_exact=True)
+
+
+def test_budgets_parse_and_bad_ones_are_one_line():
+    assert parse_budgets("4e12,1e12") == ["flops=1e+12", "flops=4e+12"]
+    assert parse_budgets(["steps=20", "steps=5"]) == ["steps=5", "steps=20"]
+    with pytest.raises(TokeffError, match="one kind"):
+        parse_budgets("flops=1e12,steps=5")
+    with pytest.raises(TokeffError, match="not a number"):
+        parse_budgets("lots")
+
+
+def test_the_study_command_refuses_an_unknown_preset(tmp_path: Path):
+    proc = tokeff("study", "--corpus", str(_corpus(tmp_path)), "--preset", "tpu", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and proc.stderr.strip() == "tokeff: error: unknown preset 'tpu'; choose one of cpu, gpu"

@@ -1,0 +1,290 @@
+"""The study: what vocabulary size buys at a given compute, with seeds and intervals.
+
+``python -m tokeff study`` (and :func:`study`) answers the question behind "what does my tokenizer
+buy?" on one corpus:
+
+1. tokeff's BPE is trained once on the train split at the largest vocabulary asked for; every
+   smaller vocabulary is a prefix of its merge list (``BPEModel.truncate``), so the vocabularies
+   differ in size only;
+2. the shared small LM is trained under each of them, and under any other tokenizer named (the
+   byte baseline by default), at equal compute, once per seed (:mod:`tokeff.training`);
+3. for each budget: bits per byte against vocabulary size with intervals over evaluation
+   documents and the seed spread, the vocabulary that minimizes it among those that trained, and
+   the relation between compression (bytes per token on the same evaluation documents) and bits
+   per byte across every trained tokenizer: Spearman's ρ with a bootstrap interval (Goldman et al.
+   2024, "Unpacking Tokenization: Evaluating Text Compression and its Correlation with Model
+   Performance");
+4. with several budgets (``--budgets``), whether the best vocabulary grows with compute, the
+   question of Tao et al. 2024, "Scaling Laws with Vocabulary: Larger Models Deserve Larger
+   Vocabularies".
+
+Presets size the runs for the hardware (:data:`PRESETS`): ``cpu`` trains models that learn in
+about ten minutes on two cores, ``gpu`` a ≈25M-parameter model with bf16 autocast and
+``torch.compile``. The results folder holds what ``analyze --train`` writes plus ``study.csv``
+(one row per budget and tokenizer) and the study's conclusions in ``run.json``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import results
+from .adapters import Tokenizer
+from .corpus import Corpus, train_texts
+from .errors import TokeffError
+from .pipeline import (Note, Run, as_corpora, check_splits, describe, describe_tokenizer, jsonable, load, measure,
+                       new_record, print_note, save)
+from .settings import Settings, TrainSettings
+
+STUDY_FILE = "study.csv"
+
+#: Vocabulary sizes of a study when none are given.
+DEFAULT_VOCABS = (1024, 4096, 16384)
+
+#: The pre-split of the study's BPE: the one ``train:bpe:N`` uses, so the names mean the same.
+DEFAULT_PATTERN = "cl100k"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Settings sized for a kind of hardware."""
+
+    name: str
+    help: str
+    model: str
+    budget: str
+    seeds: int
+    eval_bytes: int
+    amp: str | None = None
+    compile: bool = False
+    device: str = "auto"
+
+
+PRESETS: dict[str, Preset] = {
+    "cpu": Preset("cpu", "about ten minutes on 2 CPU cores for bytes and three vocabularies, 3 seeds; models that train",
+                  model="tiny", budget="flops=2e12", seeds=3, eval_bytes=64_000),
+    "gpu": Preset("gpu", "a ≈25M-parameter model (8 layers × 512) with bf16 autocast and torch.compile on CUDA",
+                  model="large", budget="flops=2e16", seeds=3, eval_bytes=1_000_000, amp="bf16", compile=True,
+                  device="auto"),
+}
+
+
+def parse_budgets(text: str | Sequence[str | float] | None) -> list[str]:
+    """``"1e12,4e12"`` or a list: budgets as ``kind=amount`` strings (a bare number is FLOPs),
+    in increasing order."""
+    from .lm.budget import Budget
+
+    if text is None:
+        return []
+    items = [x.strip() for x in text.split(",")] if isinstance(text, str) else [str(x) for x in text]
+    out = []
+    for item in filter(None, items):
+        spec = item if "=" in item else f"flops={item}"
+        try:
+            out.append(Budget.parse(spec))
+        except ValueError as e:
+            raise TokeffError(f"--budgets {text}: {e}") from None
+    kinds = {b.kind for b in out}
+    if len(kinds) > 1:
+        raise TokeffError(f"--budgets {text}: give budgets of one kind (e.g. all FLOPs)")
+    return [str(b) for b in sorted(out, key=lambda b: b.amount)]
+
+
+def prefix_tokenizers(corpora: Sequence[Corpus], vocab_sizes: Sequence[int], pattern: str, *,
+                      progress: bool = True, note: Note = print_note) -> list[Tokenizer]:
+    """tokeff's BPE trained once on the corpora's train split at the largest size, and every
+    smaller size as a prefix of its merges. Named ``train:bpe:N`` with the cl100k pre-split (as
+    that spec trains them), ``train:bpe-PATTERN:N`` with another."""
+    from .adapters.tokeff_bpe import TokeffBPETokenizer
+    from .bpe import train_bpe
+
+    if not vocab_sizes:
+        raise TokeffError("no vocabulary sizes given; pass e.g. --vocab 1024,4096,16384")
+    largest = max(vocab_sizes)
+    note(f"training tokeff BPE to {largest} on the train split of {', '.join(c.name for c in corpora)}")
+    model = train_bpe(train_texts(corpora), largest, pattern=pattern, progress=progress)
+    kind = "bpe" if pattern == DEFAULT_PATTERN else f"bpe-{pattern}"
+    return [TokeffBPETokenizer(model.truncate(n) if n < model.vocab_size else model, name=f"train:{kind}:{n}",
+                               source=f"tokeff BPE ({pattern}), prefix of a {largest} run")
+            for n in sorted(set(vocab_sizes)) if n <= model.vocab_size]
+
+
+def study(
+    corpora: Iterable[str | Corpus],
+    vocab_sizes: Sequence[int] = DEFAULT_VOCABS,
+    *,
+    tokenizers: Iterable[str | Tokenizer] = ("bytes",),
+    preset: str | None = None,
+    budgets: str | Sequence[str | float] | None = None,
+    pattern: str = DEFAULT_PATTERN,
+    settings: Settings | None = None,
+    out: str | Path | None = None,
+    note: Note = print_note,
+    command: str | None = None,
+    **options: Any,
+) -> Run:
+    """Train the shared LM under tokeff BPE at ``vocab_sizes`` (and under ``tokenizers``) at equal
+    compute with seeds, at one or several budgets; see the module docstring.
+
+    ``preset``: ``"cpu"`` or ``"gpu"`` (:data:`PRESETS`); keywords given beside it win (``seeds=2``,
+    ``budget="flops=1e12"``...). ``budgets``: several budgets (``"1e12,4e12,1.6e13"``); the largest
+    is the one whose results fill ``metrics.csv`` and the training page.
+    """
+    from .cache import ResultsCache
+    from .training import check_training_settings, train
+
+    options.setdefault("train", True)
+    if preset is None:
+        options.setdefault("seeds", 2)  # a ranking needs the seed spread
+    if preset is not None:
+        if preset not in PRESETS:
+            raise TokeffError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+        p = PRESETS[preset]
+        for key, value in (("model", p.model), ("budget", p.budget), ("seeds", p.seeds), ("eval_bytes", p.eval_bytes),
+                           ("amp", p.amp), ("compile", p.compile), ("device", p.device)):
+            options.setdefault(key, value)
+    settings = Settings.build(settings, **options)
+    training = settings.training or TrainSettings()
+    check_training_settings(training)
+    plan = parse_budgets(budgets) or [training.budget or _default_budget()]
+    cs = as_corpora(corpora, settings.read)
+    check_splits(cs, need_train=True)
+    bpe = prefix_tokenizers(cs, vocab_sizes, pattern, progress=settings.progress, note=note)
+    others = [t for t in tokenizers if not (isinstance(t, str) and t in {b.name for b in bpe})]
+    loaded = load([*others, *bpe], cs, settings, note=note)
+    folder = Path(out) if out is not None else None
+    record = new_record(settings, [*others, *(t.name for t in bpe)], corpora=[c.name for c in cs], command=command)
+    record.corpora = describe(loaded, settings)
+    record.tokenizers = [describe_tokenizer(t) for t in loaded.tokenizers]
+    record.skipped = loaded.skipped
+    cache = ResultsCache() if settings.cache else None
+    measured = measure(loaded, record.corpora, settings, cache, note=note)
+    record.notes, record.dropped = measured.notes, [jsonable(d) for d in measured.dropped]
+    result = Run(measured.metrics, measured.token_lengths, record, folder=folder)
+
+    rows: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = []
+    trained_last = None
+    for budget in plan:
+        note(f"study: training at {budget}")
+        at = replace(settings, training=replace(training, budget=budget))
+        primary = budget == plan[-1]
+        trained = train(loaded, record.corpora, at, cache, folder=folder if primary else None, note=note)
+        table, finding = _summarize_budget(budget, trained, loaded, at)
+        rows += table
+        findings.append(finding)
+        if primary:
+            trained_last = trained
+    assert trained_last is not None
+    result.metrics = pd.concat([result.metrics, trained_last.rows], ignore_index=True)
+    result.curves, result.cost = trained_last.curves, trained_last.cost
+    result.lm_runs, result.lm_comparisons = trained_last.runs, trained_last.comparisons
+    record.training = trained_last.record
+    study_table = pd.DataFrame(rows)
+    record.study = {"vocab_sizes": sorted(set(vocab_sizes)), "pattern": pattern, "preset": preset, "budgets": plan,
+                    "bpe": [t.name for t in bpe], "per_budget": findings,
+                    "optimum_grows_with_compute": _grows(findings)}
+    if folder is not None:
+        save(result, folder)
+        results.write_csv(folder / STUDY_FILE, study_table)
+        if settings.report:
+            from .reporting import build_report
+
+            build_report(folder)
+    result.study = study_table
+    return result
+
+
+def _default_budget() -> str:
+    from .lm import DEFAULT_BUDGET
+
+    return str(DEFAULT_BUDGET)
+
+
+def _summarize_budget(budget: str, trained, loaded, settings: Settings) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """study.csv rows of one budget, and its findings: the best trained vocabulary, whether its
+    neighbours are separated from it, and Spearman's ρ between compression and bits per byte."""
+    from .lm.compare import compression_replicates, replicates, spearman_interval
+    from .metrics.bootstrap import Bootstrap
+
+    m = settings.metrics
+    boot = Bootstrap(m.bootstrap_replicates, m.confidence, m.seed)
+    runs = trained.runs if trained.runs is not None else pd.DataFrame(columns=["tokenizer", "trained"])
+    metrics = trained.rows
+    vocab = {t.name: t.vocab_size for t in loaded.tokenizers}
+    rows = []
+    for name, losses in (trained.losses or {}).items():
+        bpb = metrics[(metrics["tokenizer"] == name) & (metrics["metric"] == "bits_per_byte")].iloc[0]
+        sd = metrics[(metrics["tokenizer"] == name) & (metrics["metric"] == "bits_per_byte_seed_sd")]
+        mine = runs[runs["tokenizer"] == name]
+        rows.append({"budget": budget, "tokenizer": name, "vocab_size": vocab.get(name, 0),
+                     "bytes_per_token": float(losses.bytes.sum() / losses.tokens.sum()) if losses.tokens is not None else math.nan,
+                     "bits_per_byte": bpb["value"], "ci_low": bpb["ci_low"], "ci_high": bpb["ci_high"],
+                     "seed_sd": float(sd["value"].iloc[0]) if len(sd) else math.nan, "seeds": len(mine),
+                     "steps": int(mine["steps"].iloc[0]) if len(mine) else 0,
+                     "trained": bool(mine["trained"].all()) if len(mine) else False,
+                     "train_flops": float(mine["train_flops"].iloc[0]) if len(mine) else math.nan})
+    for s in trained.record.skipped:
+        if not s.get("trained_but_not_ranked"):
+            rows.append({"budget": budget, "tokenizer": s["tokenizer"], "vocab_size": vocab.get(s["tokenizer"], 0),
+                         "trained": False, "needed_flops": s.get("needed_flops"), "reason": s.get("reason", "")})
+    finding: dict[str, Any] = {"budget": budget}
+    ok = [r for r in rows if r.get("trained")]
+    bpe = [r for r in ok if str(r["tokenizer"]).startswith("train:bpe")]
+    if bpe:
+        best = min(bpe, key=lambda r: r["bits_per_byte"])
+        finding["best_vocab"] = int(best["vocab_size"])
+        finding["best_tokenizer"] = best["tokenizer"]
+        finding["best_bits_per_byte"] = best["bits_per_byte"]
+        comps = trained.comparisons
+        if comps is not None:
+            separated = []
+            for r in bpe:
+                if r is best:
+                    continue
+                c = comps[((comps["a"] == best["tokenizer"]) & (comps["b"] == r["tokenizer"]))
+                          | ((comps["b"] == best["tokenizer"]) & (comps["a"] == r["tokenizer"]))]
+                if len(c):
+                    separated.append({"tokenizer": r["tokenizer"], "verdict": str(c["verdict"].iloc[0] or ""),
+                                      "decided_by": str(c["decided_by"].iloc[0])})
+            finding["against_best"] = separated
+    finding["untrained"] = [r["tokenizer"] for r in rows if not r.get("trained")]
+    if len(ok) >= 3 and trained.losses:
+        names = [r["tokenizer"] for r in ok]
+        losses = [trained.losses[n] for n in names]
+        if all(x.tokens is not None for x in losses):
+            w = None
+            if boot.replicates > 0:
+                from .lm.compare import _weights
+
+                w = _weights(losses[0].slots, boot)
+            x = np.array([r["bytes_per_token"] for r in ok])
+            y = np.array([r["bits_per_byte"] for r in ok])
+            xr = np.stack([compression_replicates(x_, boot, w) for x_ in losses], axis=1) if w is not None else None
+            yr = np.stack([replicates(x_, boot, w) for x_ in losses], axis=1) if w is not None else None
+            rho, lo, hi = spearman_interval(xr, yr, x, y, boot) if w is not None else (math.nan,) * 3
+            finding["spearman_rho"] = {"tokenizers": names, "rho": rho, "ci_low": lo, "ci_high": hi,
+                                       "between": "bytes per token and bits per byte"}
+    return rows, finding
+
+
+def _grows(findings: list[dict[str, Any]]) -> str:
+    """Whether the best vocabulary grows with the budget, in words (needs two budgets or more)."""
+    best = [(f["budget"], f.get("best_vocab")) for f in findings if f.get("best_vocab")]
+    if len(findings) < 2:
+        return "one budget: run --budgets with several budgets to see"
+    if len(best) < 2:
+        return "cannot tell: a vocabulary trained at fewer than two of the budgets"
+    sizes = [v for _, v in best]
+    if all(b >= a for a, b in zip(sizes, sizes[1:])) and sizes[-1] > sizes[0]:
+        return "yes: the best vocabulary grows with compute (" + ", ".join(f"{v} at {b}" for b, v in best) + ")"
+    if len(set(sizes)) == 1:
+        return f"no: the same vocabulary ({sizes[0]}) is best at every budget"
+    return "not monotonically: " + ", ".join(f"{v} at {b}" for b, v in best)
