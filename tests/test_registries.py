@@ -174,7 +174,8 @@ def test_a_metric_family_in_one_module_reaches_every_consumer(odd_family):
 
 
 def test_profiles_and_unknown_families():
-    assert resolve_profile("all") is None
+    assert resolve_profile(None) is None  # nothing asked: all, or compression past the size limit
+    assert resolve_profile("all") == ("compression", "words", "parity", "information", "coverage")
     assert resolve_profile("compression") == ("compression",)
     assert resolve_profile("coverage,compression") == ("compression", "coverage")  # registry order
     with pytest.raises(ValueError, match="unknown metric family nope"):
@@ -185,6 +186,20 @@ def test_the_compression_profile_measures_bytes_characters_and_tokens_only():
     run = tokeff.analyze(["bytes"], [_corpus()], cache=False, progress=False, report=False, bootstrap=0,
                          metrics="compression", baseline="bytes")
     assert set(run.metrics["metric"]) == {"tokens", "bytes_per_token", "chars_per_token", "normalized_sequence_length"}
+
+
+def test_past_the_size_limit_only_the_compression_profile_runs_unless_all_is_asked(monkeypatch):
+    import tokeff.metrics.registry as registry
+
+    monkeypatch.setattr(registry, "LARGE_CORPUS_BYTES", 100)
+    notes: list[str] = []
+    auto = tokeff.analyze(["bytes"], [_corpus()], cache=False, progress=False, report=False, bootstrap=0,
+                          note=notes.append)
+    assert set(auto.metrics["metric"]) == {"tokens", "bytes_per_token", "chars_per_token", "normalized_sequence_length"}
+    assert any("compression profile only" in n and "--metrics all" in n for n in notes)
+    everything = tokeff.analyze(["bytes"], [_corpus()], cache=False, progress=False, report=False, bootstrap=0,
+                                metrics="all")
+    assert "fertility" in set(everything.metrics["metric"])
 
 
 def test_an_unknown_engine_is_one_line():

@@ -136,9 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--bootstrap", type=int, default=1000, metavar="B", help="bootstrap replicates for 95%% confidence intervals (0: none)")
     a.add_argument("--seed", type=int, default=0, help="seed for the bootstrap and training (default 0)")
     a.add_argument("--reference", metavar="LANG", help="language premiums are relative to (default: the corpus's own, eng for NTREX)")
-    a.add_argument("--metrics", metavar="PROFILE", default="all",
-                   help="what to measure: all (default), compression (bytes, characters and tokens only: the cheapest "
-                        "pass), or metric families separated by commas (see below)")
+    a.add_argument("--metrics", metavar="PROFILE",
+                   help="what to measure: all, compression (bytes, characters and tokens only: the cheapest pass), or "
+                        "metric families separated by commas (see below); default: all, but compression past 1 GiB "
+                        "of measured text")
     a.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache (TOKEFF_CACHE)")
     a.add_argument("--refresh", action="store_true", help="recompute cached results and store the new ones")
     a.add_argument("--no-report", action="store_true", help="write the data files but no report")

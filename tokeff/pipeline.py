@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -250,8 +250,15 @@ def measure(loaded: Loaded, described: Sequence[CorpusRecord], settings: Setting
     from .analysis import measure as measure_pass
     from .engine import get_engine
 
+    from .metrics.registry import LARGE_CORPUS_BYTES
+
     toks = loaded.tokenizers
     metric_settings = with_baseline(settings.metrics, [t.name for t in toks])
+    total = sum(d.bytes for d in described)
+    if metric_settings.families is None and total > LARGE_CORPUS_BYTES:
+        note(f"the measured text is {total / 2**30:.1f} GiB (over {LARGE_CORPUS_BYTES / 2**30:g} GiB): measuring the "
+             "compression profile only (bytes, characters and tokens); pass --metrics all for every metric")
+        metric_settings = replace(metric_settings, families=("compression",))
     engine = get_engine(settings.engine, workers=settings.workers, scheduler=settings.scheduler)
 
     def run(corpora: list[Corpus], tokenizers: list[Tokenizer], total: int) -> Measurement:
@@ -262,7 +269,7 @@ def measure(loaded: Loaded, described: Sequence[CorpusRecord], settings: Setting
         return run(loaded.corpora, toks, sum(d.bytes for d in described))
     by_name = {t.name: t for t in toks}
     base = by_name.get(metric_settings.baseline)
-    prints = {t.name: t.fingerprint() for t in toks}  # a 200k vocabulary takes 0.1 s to hash: once
+    prints = {t.name: t.fingerprint() for t in toks}  # hashing a large vocabulary takes a while: once
     base_print = prints[base.name] if base is not None else metric_settings.baseline
     metrics, lengths, dropped, notes = [], [], [], []
     for corpus, info in zip(loaded.corpora, described):

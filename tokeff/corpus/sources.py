@@ -101,9 +101,8 @@ def read_line_pieces(path: Path, errors: str = DEFAULT_ERRORS, max_bytes: int | 
     0, 1, ...; ``line_ends`` on the last), so no line is ever held whole. Pieces join back to the
     line exactly.
 
-    The file is read and decoded a block at a time, split into lines in C: a line at a time
-    (``readline`` and ``decode`` per line) cost 2.4 µs a line, a third of reading a corpus. A
-    block whose every line is shorter than ``max_bytes``, with no NUL byte and valid UTF-8, is
+    The file is read and decoded a block at a time and split into lines in C, because a Python
+    call per line would cost a large share of reading a corpus. A block whose every line is shorter than ``max_bytes``, with no NUL byte and valid UTF-8, is
     the common case; anything else (a NUL, bytes that are not UTF-8, a line longer than the
     block) goes through :func:`_lines_one_by_one`, which says on which line and byte offset.
     """

@@ -52,7 +52,7 @@ class MetricRow:
     note: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        # the fields by name: dataclasses.asdict deep-copies every value, 50 µs a row
+        # the fields by name: dataclasses.asdict deep-copies every value
         return {f: getattr(self, f) for f in _ROW_FIELDS}
 
 

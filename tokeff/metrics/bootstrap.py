@@ -84,7 +84,7 @@ _THRESHOLDS = [np.uint64(min(int(c * 2.0**64), 2**64 - 1)) for c in _POISSON1_CD
 _TAIL_THRESHOLDS = np.asarray(_THRESHOLDS[3:], dtype=np.uint64)
 
 #: Slots hashed at a time: 256 x 1000 replicates of uint64 is 2 MB, so every pass over the block
-#: stays in cache (one block of 4096 slots took 0.15 s per 32k slots, blocks of 256 0.10 s).
+#: stays in cache.
 _BLOCK = 256
 
 
@@ -117,7 +117,7 @@ class Bootstrap:
 
     Weights are computed once per slot and kept as a row of B uint8, in a table that holds only
     the slots asked for (at most 65,536 × B bytes however large the corpus; a table of every
-    slot up front cost its page faults, 0.05 s, in every measurement).
+    slot up front would pay its page faults in every measurement).
     """
 
     replicates: int = 1000
@@ -153,7 +153,7 @@ class Bootstrap:
 def percentiles(values: np.ndarray, qs: tuple[float, ...]) -> tuple[float, ...]:
     """``np.quantile(values, qs)`` (its default, linear method: Hyndman & Fan's type 7), to the
     bit, from one ``np.partition``: a finish asks for hundreds of intervals, and ``np.quantile``'s
-    generic path cost 0.2 ms each (0.08 s per tokenizer on 38 languages), this a tenth of that.
+    generic path costs ten times as much per call.
 
     The arithmetic is numpy's own: virtual index h = (n − 1)·q, neighbours x⌊h⌋ and x⌊h⌋+1 (the
     last value when h ≥ n − 1), γ = h − ⌊h⌋, and numpy's ``_lerp``: a + (b − a)·γ, or
@@ -283,8 +283,8 @@ def precompute_replicates(members: list[SlotSums], boot: Bootstrap) -> None:
     together. Combined members (``"all"``) add up their parts' replicates.
 
     The products are tall and thin (B x slots times slots x a few dozen columns): BLAS on one
-    thread does them faster than on several, which spend their time waking each other (10 MB of
-    NTREX, 38 languages, 2 cores: 0.33 s -> 0.17 s); hence the limit, for these calls only.
+    thread does them faster than on several, which spend their time waking each other; hence
+    the limit, for these calls only.
     """
     with _blas_controller().limit(limits=1, user_api="blas"):
         _precompute(members, boot)
@@ -338,7 +338,7 @@ def _precompute(members: list[SlotSums], boot: Bootstrap) -> None:
 def _distinct_columns(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the distinct columns of ``matrix`` in order of first appearance, for each column the index
     of its copy among them). By the columns' bytes: ``np.unique(axis=1)`` sorts them as records,
-    60 times slower here."""
+    far slower."""
     columns = np.ascontiguousarray(matrix.T)
     index: dict[bytes, int] = {}
     keep: list[int] = []

@@ -109,22 +109,29 @@ def metric_family(name: str) -> MetricFamily | None:
 
 
 #: Named selections of measured families for ``--metrics``; a comma list of family names works too.
+#: Without one, every family is measured, but for corpora whose measured split is larger than
+#: :data:`LARGE_CORPUS_BYTES`, where only the compression profile is (the run says so).
 PROFILES: dict[str, tuple[str, ...] | None] = {
-    "all": None,
+    "all": None,  # every measured family, whatever the corpus size
     "compression": ("compression",),
 }
 
+#: Measured text (UTF-8 bytes of the split measured) past which a run without ``--metrics``
+#: measures the compression profile only: the full pass costs about 10 minutes of 2 cores per GiB.
+LARGE_CORPUS_BYTES = 1 << 30
+
 
 def resolve_profile(spec: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...] | None:
-    """``"all"`` (None: every family that applies), a profile name, or family names (a comma
-    list or a sequence); a ``ValueError`` naming the choices otherwise."""
+    """``"all"`` (every measured family, as a tuple), a profile name, or family names (a comma
+    list or a sequence); ``None`` (nothing asked: every family, or the compression profile past
+    :data:`LARGE_CORPUS_BYTES`) stays None; a ``ValueError`` naming the choices otherwise."""
+    measured = [f.name for f in families() if f.accumulator is not None]
     if spec is None:
         return None
     if isinstance(spec, str):
         if spec in PROFILES:
-            return PROFILES[spec]
+            return PROFILES[spec] or tuple(measured)
         spec = [s.strip() for s in spec.split(",") if s.strip()]
-    measured = [f.name for f in families() if f.accumulator is not None]
     unknown = [s for s in spec if s not in measured]
     if unknown or not spec:
         raise ValueError(f"unknown metric family {', '.join(unknown) or '(none)'}; choose a profile "

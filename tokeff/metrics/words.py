@@ -27,11 +27,9 @@ With ``MetricSettings.word_sample`` < 1 the family is computed on a fixed share 
 (chosen by hash of ``doc_id``, so the same aligned lines in every language and tokenizer): all five
 numbers then come from those documents only, ``n`` counts them, and the note says so. The family
 is the costliest of the analysis pass. Segmenting and numbering the words is cheap with the C core
-(about 0.1 s of CPU per 10 MB of NTREX, shared by all tokenizers; about 1 s without it), but
-encoding each distinct word once per tokenizer is the library's own work and cannot be shared:
-the 218k distinct words of those 10 MB take 0.5 s with tiktoken, 1.7 s with HF byte-level BPE and
-0.35-0.5 s with SentencePiece, against 0.9 s, 4 s and 0.7-0.8 s for encoding the text itself (one
-thread; ``python bench/analyze_throughput.py``). On large corpora a 10-20 % sample gives the same
+and shared by all tokenizers, but encoding each distinct word once per tokenizer is the library's
+own work and cannot be shared: about half of what encoding the text itself costs
+(``bench/README.md`` has the figures). On large corpora a 10-20 % sample gives the same
 fertility to the third digit at a fraction of that cost.
 
 Rows over words of scripts without spaces (the character fallback) carry the note
@@ -96,7 +94,7 @@ class WordsAccumulator(Accumulator):
             self._f, self._known, self._generation = np.empty(0, dtype=np.int64), 0, table.generation
         known, total = self._known, len(table.words)
         if total > known:
-            self._f = with_room(self._f, known, total)  # concatenating per chunk copied it 90 times per 10 MB
+            self._f = with_room(self._f, known, total)  # concatenating per chunk would copy it each time
             new = table.words[known:]
             self._f[known:total] = np.fromiter(map(len, tokenizer.encode_words(new)), dtype=np.int64, count=len(new))
             self._known = total
