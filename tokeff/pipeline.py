@@ -43,6 +43,7 @@ from .settings import Settings, as_dict
 
 if TYPE_CHECKING:
     from .cache import ResultsCache
+    from .engine import Engine
     from .training import Training
 
 Note = Callable[[str], None]
@@ -246,10 +247,18 @@ def measure(loaded: Loaded, described: Sequence[CorpusRecord], settings: Setting
     the baseline tokenizer (normalized sequence length divides by it); all are in the key, so
     adding one tokenizer to a run measures only that one. Each pair is stored as soon as its
     corpus is measured, so an interrupted run keeps the corpora it finished.
+
+    The engine is kept for the whole stage (one cluster for every corpus) and closed after it.
     """
-    from .analysis import measure as measure_pass
     from .engine import get_engine
 
+    with get_engine(settings.engine, workers=settings.workers, scheduler=settings.scheduler) as engine:
+        return _measure(loaded, described, settings, engine, cache, note)
+
+
+def _measure(loaded: Loaded, described: Sequence[CorpusRecord], settings: Settings, engine: "Engine",
+             cache: "ResultsCache | None", note: Note) -> Measurement:
+    from .analysis import measure as measure_pass
     from .metrics.registry import LARGE_CORPUS_BYTES
 
     toks = loaded.tokenizers
@@ -259,7 +268,6 @@ def measure(loaded: Loaded, described: Sequence[CorpusRecord], settings: Setting
         note(f"the measured text is {total / 2**30:.1f} GiB (over {LARGE_CORPUS_BYTES / 2**30:g} GiB): measuring the "
              "compression profile only (bytes, characters and tokens); pass --metrics all for every metric")
         metric_settings = replace(metric_settings, families=("compression",))
-    engine = get_engine(settings.engine, workers=settings.workers, scheduler=settings.scheduler)
 
     def run(corpora: list[Corpus], tokenizers: list[Tokenizer], total: int) -> Measurement:
         return measure_pass(corpora, tokenizers, settings=metric_settings, engine=engine,
@@ -405,6 +413,10 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
         from .training import check_training_settings
 
         check_training_settings(settings.training)
+    from .engine import get_engine
+
+    # an engine that cannot be had (unknown, Dask missing, bad options) fails before any work
+    get_engine(settings.engine, workers=settings.workers, scheduler=settings.scheduler).close()
     loaded = load(tokenizers, corpora, settings, note=note)
     folder = Path(out) if out is not None else None
     rec = new_record(settings, tokenizers, corpora, command)

@@ -43,6 +43,17 @@ class Engine(ABC):
                settings: "MetricSettings", on_bytes: OnBytes | None = None) -> "list[State]":
         """One merged state per corpus, in order; ``on_bytes(n)`` as text is measured."""
 
+    def close(self) -> None:
+        """Let go of what the engine keeps between calls (a cluster it started); it can be used
+        again after. Used as a context manager, an engine keeps it for the block and closes at
+        its end, so a run that measures corpus after corpus starts one cluster, not one each."""
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 @dataclass(frozen=True)
 class EngineInfo:

@@ -54,8 +54,14 @@ class LocalEngine(Engine):
         return _collect(list(corpora), list(tokenizers), settings, self.workers, on_bytes)
 
 
-ENGINES.register(EngineInfo("local", "this machine, one process per core (the default)",
-                            lambda workers=None, scheduler=None: LocalEngine(workers)))
+def _make(workers: int | None = None, scheduler: str | None = None) -> LocalEngine:
+    if scheduler is not None:
+        raise TokeffError(f"--scheduler {scheduler} names a Dask scheduler, which the local engine does not use: "
+                          "add --engine dask")
+    return LocalEngine(workers)
+
+
+ENGINES.register(EngineInfo("local", "this machine, one process per core (the default)", _make))
 
 
 # Set in the parent just before forking; workers read it instead of unpickling tokenizers.
