@@ -43,6 +43,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..files import atomic_write
+from . import distributed
 from .budget import DEFAULT_BUDGET, Budget
 from .evaluate import EvalResult, evaluate_lm, unigram_bits_per_byte
 from .model import GPT, LOSS_FN, LOSS_NAME, ModelConfig, model_config
@@ -231,6 +232,11 @@ def train_lm(
 ) -> LMResult:
     """Train the shared small LM on ``train_texts`` tokenized by ``tokenizer``; score ``eval_texts``.
 
+    Under ``torchrun`` every process calls this with the same arguments and the model trains in
+    DistributedDataParallel (:mod:`tokeff.lm.distributed`): the same global batch, update and
+    budget as in one process; rank 0 evaluates and writes checkpoints, and every rank returns
+    rank 0's result.
+
     Args:
         tokenizer: anything with ``.name``, ``.vocab_size`` and ``.encode_batch(texts)``.
         train_texts, eval_texts: the same texts for every tokenizer being compared.
@@ -260,7 +266,8 @@ def train_lm(
         stop_at_step: stop after this many steps (checkpointing first), as if interrupted; the
             result then describes the partial run.
     """
-    dev = resolve_device(device)
+    ranks = distributed.join()  # one process unless launched by torchrun (see tokeff.lm.distributed)
+    dev = ranks.place(resolve_device(device))
     cfg = model_config(model)
     budget = Budget.parse(budget)
     tc = train_config
@@ -301,10 +308,12 @@ def train_lm(
         betas=tc.betas,
         fused=fused_adamw(dev),
     )
-    forward = torch.compile(net) if compile else net
+    rows = ranks.rows(tc.batch_size)  # this process's block of every global batch
+    wrapped = ranks.wrap(net, dev)
+    forward = torch.compile(wrapped) if compile else wrapped
     autocast = (torch.autocast(device_type="cuda", dtype=torch.bfloat16) if amp == "bf16" and dev.type == "cuda"
                 else contextlib.nullcontext())
-    rows_per_micro = max(1, min(tc.batch_size, MAX_TRAIN_LOGITS // (cfg.context * n_ids)))
+    rows_per_micro = max(1, min(rows.stop - rows.start, MAX_TRAIN_LOGITS // (cfg.context * n_ids)))
 
     curve_idx = _curve_subset(eval_texts, curve_eval_bytes)
     curve_docs = [eval_docs[i] for i in curve_idx]
@@ -320,8 +329,11 @@ def train_lm(
     }
     ckpt_path = Path(checkpoint_dir) / CHECKPOINT_FILE if checkpoint_dir is not None else None
     start, wall, eval_seconds, curve = 0, 0.0, 0.0, []
-    if resume and ckpt_path is not None and ckpt_path.exists():
-        state = torch.load(ckpt_path, map_location=dev, weights_only=False)
+    state = None
+    if ranks.main and resume and ckpt_path is not None and ckpt_path.exists():
+        state = torch.load(ckpt_path, map_location=dev if ranks.world == 1 else "cpu", weights_only=False)
+    state = ranks.share(state)  # rank 0's checkpoint, on every rank
+    if state is not None:
         if state["fingerprint"] != fingerprint:
             raise ValueError(f"{ckpt_path} is from a different run: {state['fingerprint']} != {fingerprint}")
         net.load_state_dict(state["model"])
@@ -347,7 +359,7 @@ def train_lm(
     net.train()
     # unit_scale turns the step counter into tokens, so the bar's rate reads in tokens/s.
     bar = tqdm(
-        total=steps, initial=start, disable=not progress, unit="tok", unit_scale=tokens_per_step,
+        total=steps, initial=start, disable=not progress or not ranks.main, unit="tok", unit_scale=tokens_per_step,
         desc=f"train {tokenizer.name}", leave=False,
     )
     tick = time.perf_counter()
@@ -356,20 +368,22 @@ def train_lm(
         for group in opt.param_groups:
             group["lr"] = lr
         x, y = batch_at(stream, step, tc.batch_size, cfg.context)
-        x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
-        for r in range(0, tc.batch_size, rows_per_micro):
-            with autocast:
-                logits = forward(x[r : r + rows_per_micro])
-            # Summed nats / tokens in the whole batch: micro-batch gradients add up to the
-            # gradient of the batch's mean loss.
-            loss = LOSS_FN(logits.reshape(-1, n_ids).float(), y[r : r + rows_per_micro].reshape(-1)) / y.numel()
-            loss.backward()
+        x, y = x[rows].to(dev, non_blocking=True), y[rows].to(dev, non_blocking=True)
+        for r in range(0, len(x), rows_per_micro):
+            with ranks.accumulate(wrapped, last=r + rows_per_micro >= len(x)):
+                with autocast:
+                    logits = forward(x[r : r + rows_per_micro])
+                # Summed nats / tokens in this process's rows: micro-batch gradients add up to
+                # the gradient of their mean loss, and DDP's average over the processes' equal
+                # blocks makes it the global batch's
+                loss = LOSS_FN(logits.reshape(-1, n_ids).float(), y[r : r + rows_per_micro].reshape(-1)) / y.numel()
+                loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), tc.grad_clip)
         opt.step()
         opt.zero_grad(set_to_none=True)
         done = step + 1
-        at_curve = done % eval_every == 0 or done == steps
-        at_checkpoint = ckpt_path is not None and (done % checkpoint_every == 0 or done == last_step)
+        at_curve = ranks.main and (done % eval_every == 0 or done == steps)  # rank 0 evaluates and writes
+        at_checkpoint = ranks.main and ckpt_path is not None and (done % checkpoint_every == 0 or done == last_step)
         if at_curve or at_checkpoint or done == last_step:
             # Stop the training clock: curve points and checkpoints are not training time.
             if dev.type == "cuda":
@@ -393,8 +407,9 @@ def train_lm(
 
     # --- final evaluation -----------------------------------------------------------------------
     t0 = time.perf_counter()
-    final = eval_on(eval_docs, eval_texts)
+    final = eval_on(eval_docs, eval_texts) if ranks.main else None
     eval_seconds += time.perf_counter() - t0
+    final, curve, wall, eval_seconds = ranks.share((final, curve, wall, eval_seconds))  # rank 0's, everywhere
     unigram = unigram_bits_per_byte(
         stream[stream != sep_id], np.fromiter(itertools.chain.from_iterable(eval_docs), dtype=np.int64),
         final.bytes, tokenizer.vocab_size,
