@@ -55,3 +55,38 @@ def test_a_global_batch_is_cut_into_equal_contiguous_blocks() -> None:
     assert Group().rows(8) == slice(0, 8)
     with pytest.raises(ValueError, match="8 rows does not split evenly over 3 processes"):
         Group(0, 3).rows(8)
+
+
+def test_analyze_train_under_torchrun_writes_what_one_process_writes(texts: list[str], tmp_path: Path) -> None:
+    import pandas as pd
+
+    import tokeff
+
+    corpus = tmp_path / "speeches.txt"
+    corpus.write_text("\n\n".join(texts), encoding="utf-8")
+    args = ["--corpus", str(corpus), "--tokenizer", "bytes", "--tokenizer", "train:bpe:300", "--train",
+            "--budget", "steps=4", "--bootstrap", "50", "--no-cache", "--no-report", "--no-progress"]
+    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                           "-m", "tokeff", "analyze", *args, "--out", str(tmp_path / "two")],
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("== speeches ==") == 1  # rank 0 reports
+    assert proc.stderr.count("training train:bpe:300") == 1  # trained once, shipped to rank 1
+    tokeff.analyze(["bytes", "train:bpe:300"], [str(corpus)], out=tmp_path / "one", train=True, budget="steps=4",
+                   bootstrap=50, cache=False, report=False, progress=False, note=lambda msg: None)
+    one, two = (pd.read_csv(tmp_path / d / "metrics.csv") for d in ("one", "two"))
+    lm = one.metric.isin(["bits_per_byte", "token_perplexity", "word_perplexity"])
+    pd.testing.assert_frame_equal(two[~lm], one[~lm], check_exact=True)
+    assert two[lm].value.tolist() == pytest.approx(one[lm].value.tolist(), rel=1e-5)
+    assert sorted(p.name for p in (tmp_path / "two" / "tokenizers").iterdir()) == ["train-bpe-300.json"]
+
+
+def test_torchrun_without_training_is_refused(texts: list[str], tmp_path: Path, monkeypatch) -> None:
+    import tokeff
+    from tokeff.errors import TokeffError
+
+    corpus = tmp_path / "speeches.txt"
+    corpus.write_text("\n\n".join(texts), encoding="utf-8")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(TokeffError, match="add --train, or run without torchrun"):
+        tokeff.analyze(["bytes"], [str(corpus)], cache=False, report=False, progress=False)

@@ -238,6 +238,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "analyze":
         result = api.analyze(args.tokenizer or DEFAULT_TOKENIZERS, args.corpus or ["default"], out=args.out,
                              command=command, **_options(args))
+        if os.environ.get("RANK", "0") != "0":
+            return 0  # under torchrun, rank 0 reports
         print(api.summary_table(result))
         print(f"\nwrote {Path(args.out) / 'metrics.csv'}" + ("" if args.no_report else f" and {Path(args.out) / 'report.pdf'}"))
     elif args.command == "sweep":

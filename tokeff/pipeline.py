@@ -16,6 +16,13 @@ Measuring and training store their results per (corpus, tokenizer) in one cache
 
 Files are written as soon as they are known (metrics before training starts, curves after every
 trained tokenizer), each atomically, so an interrupted run leaves whole files.
+
+Under ``torchrun`` (``torchrun --nproc_per_node=N -m tokeff analyze --train ...``) every process
+runs this same command and the LM trains in DistributedDataParallel (:mod:`tokeff.lm.distributed`).
+Rank 0 loads and trains the tokenizers, describes and measures the corpora, reads and writes the
+results cache and every file; it shares the tokenizers (as :mod:`tokeff.engine.shipping` parcels),
+the corpus records and its cache decisions, so every rank trains the same runs in the same order.
+Without ``--train`` there is nothing to share out, and ``torchrun`` is refused.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from .settings import Settings, as_dict
 if TYPE_CHECKING:
     from .cache import ResultsCache
     from .engine import Engine
+    from .lm.distributed import Group
     from .training import Training
 
 Note = Callable[[str], None]
@@ -417,22 +425,32 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
 
     # an engine that cannot be had (unknown, Dask missing, bad options) fails before any work
     get_engine(settings.engine, workers=settings.workers, scheduler=settings.scheduler).close()
-    loaded = load(tokenizers, corpora, settings, note=note)
+    ranks = _ranks(settings)  # under torchrun: see the module docstring
+    follower = ranks is not None and not ranks.main
+    if follower:
+        note = _silent
+        loaded = Loaded(as_corpora(corpora, settings.read), [])
+    else:
+        loaded = load(tokenizers, corpora, settings, note=note)
+    if ranks is not None:
+        loaded.tokenizers, loaded.skipped = _rank0_tokenizers(ranks, loaded)
     folder = Path(out) if out is not None else None
     rec = new_record(settings, tokenizers, corpora, command)
     for key, value in (record or {}).items():
         setattr(rec, key, value)
-    rec.corpora = describe(loaded, settings)
+    rec.corpora = describe(loaded, settings) if not follower else []
+    if ranks is not None:
+        rec.corpora = ranks.share(rec.corpora)
     rec.tokenizers = [describe_tokenizer(t) for t in loaded.tokenizers]
     rec.skipped = loaded.skipped
-    cache = ResultsCache() if settings.cache else None
+    cache = ResultsCache() if settings.cache and not follower else None
 
     t0 = time.time()
-    measured = measure(loaded, rec.corpora, settings, cache, note=note)
+    measured = measure(loaded, rec.corpora, settings, cache, note=note) if not follower else _nothing_measured(settings)
     rec.notes, rec.dropped = measured.notes, [jsonable(d) for d in measured.dropped]
     rec.timings["measure_seconds"] = round(time.time() - t0, 3)
     result = Run(measured.metrics, measured.token_lengths, rec, folder=folder)
-    if folder is not None:
+    if folder is not None and not follower:
         # written before training starts: an interrupted training run keeps these
         save_trained_tokenizers(loaded.tokenizers, folder)
         rec.wall_seconds = round(time.time() - started, 3)
@@ -447,7 +465,7 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
         result.lm_runs, result.lm_comparisons = trained.runs, trained.comparisons
         rec.training = trained.record
         rec.timings["train_seconds"] = round(time.time() - t0, 3)
-    if folder is not None:
+    if folder is not None and not follower:
         rec.wall_seconds = round(time.time() - started, 3)
         save(result, folder)
         if settings.report:
@@ -455,6 +473,40 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
 
             build_report(folder)
     return result
+
+
+def _ranks(settings: Settings) -> "Group | None":
+    """This process's place when ``torchrun`` launched several (the group joined), else None."""
+    import os
+
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return None
+    if settings.training is None:
+        raise TokeffError("torchrun runs the LM training across processes, and this run trains nothing: "
+                          "add --train, or run without torchrun")
+    from .lm.distributed import join
+
+    return join()
+
+
+def _rank0_tokenizers(ranks: "Group", loaded: Loaded) -> tuple[list[Tokenizer], list[dict[str, str]]]:
+    """Rank 0's tokenizers and skipped list on every rank: the others open rank 0's parcels, so
+    a tokenizer trained on the fly is trained once and is the same everywhere."""
+    from .engine.shipping import pack, unpack
+
+    parcels, skipped = ranks.share((pack(loaded.tokenizers), loaded.skipped) if ranks.main else None)
+    return (loaded.tokenizers if ranks.main else unpack(parcels)), skipped
+
+
+def _nothing_measured(settings: Settings) -> Measurement:
+    from .analysis import TOKEN_LENGTH_COLUMNS
+
+    return Measurement(pd.DataFrame(columns=results.METRIC_COLUMNS), pd.DataFrame(columns=TOKEN_LENGTH_COLUMNS),
+                       settings=settings.metrics)
+
+
+def _silent(msg: str) -> None:
+    """The ``note`` of ranks other than 0: rank 0 says it."""
 
 
 def jsonable(obj: dict[str, Any]) -> dict[str, Any]:

@@ -154,11 +154,13 @@ def train(loaded: "Loaded", described: Sequence[CorpusRecord], settings: Setting
     of megabytes). ``settings.refresh`` trains again and replaces what is cached."""
     from .lm import DEFAULT_BUDGET
     from .lm.compare import Criterion
+    from .lm.distributed import launched
     from .lm.throughput import peak_flops
     from .lm.train import resolve_device
 
     criterion = criterion or Criterion()
     training = settings.training or TrainSettings()
+    ranks = launched()  # under torchrun rank 0 decides, reads and writes; every rank trains
     corpora: list[Corpus] = loaded.corpora
     evals = lm_eval_documents(corpora, [d.bytes for d in described], training.eval_bytes)
     eval_texts = [d.text for d in evals]
@@ -193,7 +195,7 @@ def train(loaded: "Loaded", described: Sequence[CorpusRecord], settings: Setting
             runs.append(run)
             curves.append(curve)
             docs[(tok.name, seed)] = doc_nats
-            if folder is not None:
+            if folder is not None and ranks.main:
                 results.write_csv(folder / results.CURVES_FILE, _curves(curves))
     return _summarize(plans, runs, curves, docs, evals, training, settings, record, criterion, corpus_name, folder)
 
@@ -214,7 +216,11 @@ def _run(tok: "Tokenizer", seed: int, training: TrainSettings, budget: str, devi
          corpora: Sequence[Corpus], described: Sequence[CorpusRecord], evals: list[Document],
          cache: "ResultsCache | None", settings: Settings, folder: Path | None, note: Callable[[str], None],
          texts: _Lazy) -> tuple[dict[str, Any], pd.DataFrame, np.ndarray]:
-    """One (tokenizer, seed) run: from the cache, or trained (and stored)."""
+    """One (tokenizer, seed) run: from the cache, or trained (and stored). Under torchrun, rank 0's
+    cache decides for every rank, and only rank 0 has a cache and removes checkpoints."""
+    from .lm.distributed import launched
+
+    ranks = launched()
     corpus_name = "+".join(c.name for c in corpora)
     # the key: every training setting, with this seed and the device as it resolves here
     keyed = replace(training, budget=budget, seeds=(seed,), device=device_type)
@@ -222,13 +228,13 @@ def _run(tok: "Tokenizer", seed: int, training: TrainSettings, budget: str, devi
     if cache is not None:
         entry = cache.cached("train", _RUN_PARTS, corpus=corpus_name, corpora_content=[d.fingerprint for d in described],
                              tokenizer=tok.name, tokenizer_content=tok.fingerprint(), settings=keyed)
-    stored = None if settings.refresh or entry is None else entry.get()
+    stored = ranks.share(None if settings.refresh or entry is None else entry.get())
     if stored is None:
         ckpt = folder / "checkpoints" / f"{_slug(tok.name)}-seed{seed}" if folder is not None else None
         stored = _train_one(tok, seed, training, budget, texts(), evals, ckpt, settings.progress, note)
         if entry is not None:
             entry.put(stored)
-        if ckpt is not None:
+        if ckpt is not None and ranks.main:
             shutil.rmtree(ckpt, ignore_errors=True)
     else:
         note(f"{tok.name} (seed {seed}): reusing the cached training run")
@@ -288,6 +294,7 @@ def _summarize(plans: list[_Plan], runs: list[dict[str, Any]], curves: list[pd.D
     """Judge every run, average over seeds with intervals, compare the trained tokenizers."""
     from .lm import cost_table
     from .lm.compare import DocLosses, bpb_interval, compare, judge_run, needed_flops, seed_sd
+    from .lm.distributed import launched
     from .lm.throughput import mfu
     from .docid import doc_keys
     from .metrics.bootstrap import Bootstrap
@@ -361,7 +368,7 @@ def _summarize(plans: list[_Plan], runs: list[dict[str, Any]], curves: list[pd.D
     runs_table = pd.DataFrame(runs, columns=RUN_COLUMNS) if runs else None
     comparison_table = pd.DataFrame(comparisons) if comparisons else None
     cost = pd.concat(costs, ignore_index=True) if costs else None
-    if folder is not None:
+    if folder is not None and launched().main:  # under torchrun, rank 0 writes
         for name, table in ((results.COST_FILE, cost), (RUNS_FILE, runs_table), (COMPARISONS_FILE, comparison_table)):
             if table is not None:
                 results.write_csv(folder / name, table)

@@ -29,9 +29,17 @@ import atexit
 import os
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, ContextManager
 
 import torch
+
+
+#: How long a rank waits for the others in one collective. ``analyze --train`` under torchrun has
+#: the other ranks wait while rank 0 trains tokenizers and measures the corpora, which can take
+#: hours (torch's default gives up after 30 minutes); a process that dies still ends the run at
+#: once, as torchrun stops every process when one fails.
+WAIT = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,8 @@ def join() -> Group:
 
     if not dist.is_initialized():
         # gloo for CPU tensors and the objects shared from rank 0; NCCL for the GPUs' gradients
-        dist.init_process_group(backend="cpu:gloo,cuda:nccl" if torch.cuda.is_available() else "gloo")
+        dist.init_process_group(backend="cpu:gloo,cuda:nccl" if torch.cuda.is_available() else "gloo",
+                                timeout=WAIT)
         atexit.register(_leave)
     return group
 
