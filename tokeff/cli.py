@@ -246,6 +246,8 @@ def _run(args: argparse.Namespace) -> int:
         sizes = _int_list(args.vocab)
         result = api.sweep(args.corpus or ["default"], sizes, pattern=args.pattern, out=args.out, command=command,
                            **_options(args))
+        if os.environ.get("RANK", "0") != "0":
+            return 0  # under torchrun, rank 0 reports
         print(api.summary_table(result))
         print(f"\nwrote {Path(args.out) / 'report.pdf'}")
     elif args.command == "study":
