@@ -21,6 +21,21 @@ from .lm_distributed_run import RECIPE
 HERE = Path(__file__).resolve().parent
 
 
+def torchrun(*args: str, timeout: int = 180) -> subprocess.CompletedProcess:
+    """``torchrun --standalone --nproc_per_node=2 ARGS``. On a timeout the launcher is sent SIGTERM,
+    which it passes on to the processes it started (each in a session of its own: killing the
+    launcher alone would leave them waiting in a collective)."""
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        out, err = proc.communicate(timeout=60)
+        pytest.fail(f"torchrun did not finish in {timeout} s: {err[-2000:]}")
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
 @pytest.fixture(scope="module")
 def texts(shared_dir: Path) -> list[str]:
     (corpus,) = load_corpus(str(shared_dir / "corpora" / "tinyshakespeare" / "input.txt"))
@@ -29,9 +44,7 @@ def texts(shared_dir: Path) -> list[str]:
 
 def test_two_processes_train_the_one_process_curve(texts: list[str], tmp_path: Path) -> None:
     (tmp_path / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                           str(HERE / "lm_distributed_run.py"), str(tmp_path / "texts.json"), str(tmp_path)],
-                          capture_output=True, text=True, timeout=180)
+    proc = torchrun(str(HERE / "lm_distributed_run.py"), str(tmp_path / "texts.json"), str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     ranks = [json.loads((tmp_path / f"rank-{r}.json").read_text()) for r in (0, 1)]
     one = train_lm(BytesTokenizer(), texts[:-20], texts[-20:], **RECIPE)
@@ -66,9 +79,7 @@ def test_analyze_train_under_torchrun_writes_what_one_process_writes(texts: list
     corpus.write_text("\n\n".join(texts), encoding="utf-8")
     args = ["--corpus", str(corpus), "--tokenizer", "bytes", "--tokenizer", "train:bpe:300", "--train",
             "--budget", "steps=4", "--bootstrap", "50", "--no-cache", "--no-report", "--no-progress"]
-    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                           "-m", "tokeff", "analyze", *args, "--out", str(tmp_path / "two")],
-                          capture_output=True, text=True, timeout=180)
+    proc = torchrun("-m", "tokeff", "analyze", *args, "--out", str(tmp_path / "two"))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("== speeches ==") == 1  # rank 0 reports
     assert proc.stderr.count("training train:bpe:300") == 1  # trained once, shipped to rank 1
