@@ -147,18 +147,23 @@ def die_once(marker: str, docs: list[Document]):
     yield from docs
 
 
-def test_a_worker_that_dies_mid_shard_has_its_shard_rerun(scheduler: str, books: Corpus, tmp_path: Path) -> None:
-    marker = tmp_path / "died"
-    docs = list(books.shards()[4].open())
+def test_workers_that_die_mid_shard_have_their_shards_rerun(scheduler: str, books: Corpus, tmp_path: Path) -> None:
+    # three shards kill the worker reading them, one after another: both workers die (and are
+    # restarted), so whatever lived on one worker only (the tokenizers, finished states) is lost
+    dying = (1, 4, 7)
+    markers = [tmp_path / f"died-{k}" for k in dying]
     shards = list(books.parts)
-    shards[4] = Shard(shards[4].name, "", functools.partial(die_once, str(marker), docs))
+    for k, marker in zip(dying, markers):
+        shards[k] = Shard(shards[k].name, "", functools.partial(die_once, str(marker), list(shards[k].open())))
     corpus = Corpus(books.name, functools.partial(read_shards, tuple(shards)), parts=tuple(shards))
     toks = [load_tokenizer("tiktoken:gpt2")]
-    marker.touch()  # the reference run reads it whole
+    for marker in markers:
+        marker.touch()  # the reference run reads them whole
     local = measure([corpus], toks, settings=SETTINGS, workers=1, progress=False)
-    marker.unlink()
+    for marker in markers:
+        marker.unlink()
     remote = measure([corpus], toks, settings=SETTINGS, engine=dask_engine(scheduler), progress=False)
-    assert marker.exists()  # a worker did die on it
+    assert all(marker.exists() for marker in markers)  # a worker did die on each
     assert_same(local, remote)
 
 

@@ -9,8 +9,9 @@ on both.
   sharded corpus has one per file, a corpus read from one source is one shard). A task reads its
   shard on the worker (workers must see the shard paths) and returns the shard's accumulator
   state (:func:`tokeff.analysis.measure_corpus`).
-* **Tokenizers** reach the workers once, as files or pickles (:mod:`tokeff.engine.shipping`),
-  scattered to every worker before the tasks start; each worker process opens each tokenizer
+* **Tokenizers** reach the workers as files or pickles (:mod:`tokeff.engine.shipping`), the
+  result of one task every shard task depends on, so Dask copies them to a worker once and
+  rebuilds them if every worker holding them dies; each worker process opens each tokenizer
   once and keeps it for every task and later runs.
 * **Reduction.** States are merged on the workers, two at a time as they arrive (a tree whose
   shape follows the order tasks finish in), so only one state per corpus comes back to this
@@ -40,6 +41,7 @@ import pickle
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -122,11 +124,14 @@ class DaskEngine(Engine):
                 raise TokeffError(f"cannot reach the Dask scheduler at {self.scheduler} ({str(e).splitlines()[0][:120]}); "
                                   "check the address, or drop --scheduler to run on this machine") from None
             return self._client
-        # one single-threaded process per core, as the local engine runs; no dashboard (its port
-        # may be taken, and the progress bars say what it would)
-        self._cluster = distributed.LocalCluster(
-            n_workers=self.workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-            dashboard_address=None, silence_logs=logging.ERROR)
+        # one single-threaded process per core, as the local engine runs; no dashboard (the
+        # progress bars say what it would). The scheduler's HTTP server moves to another port
+        # when another cluster holds its default one, and says so: nothing the user need know.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            self._cluster = distributed.LocalCluster(
+                n_workers=self.workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=logging.ERROR)
         self._client = distributed.Client(self._cluster, set_as_default=False)
         return self._client
 
@@ -212,7 +217,10 @@ def _run(client: Any, corpora: list[Corpus], tokenizers: list[Tokenizer], settin
 
     run_id = uuid.uuid4().hex[:12]
     job_topic = f"tokeff-{run_id}"
-    [parcels] = client.scatter([pack(tokenizers)], broadcast=True, hash=False)
+    # a task whose result is the parcels, not scattered data: Dask can rebuild a task's result
+    # when every worker holding it died (its replicas are thinned out while no task waits on
+    # them), and a lost scattered value would cancel every task that needs it
+    parcels = client.submit(_given, pack(tokenizers), key=f"tokeff-tokenizers-{run_id}", pure=False)
     version = tokeff_version()
     progress = _Progress()
     client.subscribe_topic(job_topic, progress.event)
@@ -278,6 +286,10 @@ def _run(client: Any, corpora: list[Corpus], tokenizers: list[Tokenizer], settin
         client.unsubscribe_topic(job_topic)
         if shard_bar is not None:
             shard_bar.close()
+
+
+def _given(value: Any) -> Any:
+    return value
 
 
 def _key_part(name: str) -> str:
