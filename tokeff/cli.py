@@ -238,16 +238,16 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "analyze":
         result = api.analyze(args.tokenizer or DEFAULT_TOKENIZERS, args.corpus or ["default"], out=args.out,
                              command=command, **_options(args))
-        if os.environ.get("RANK", "0") != "0":
-            return 0  # under torchrun, rank 0 reports
+        if not _reports():
+            return 0
         print(api.summary_table(result))
         print(f"\nwrote {Path(args.out) / 'metrics.csv'}" + ("" if args.no_report else f" and {Path(args.out) / 'report.pdf'}"))
     elif args.command == "sweep":
         sizes = _int_list(args.vocab)
         result = api.sweep(args.corpus or ["default"], sizes, pattern=args.pattern, out=args.out, command=command,
                            **_options(args))
-        if os.environ.get("RANK", "0") != "0":
-            return 0  # under torchrun, rank 0 reports
+        if not _reports():
+            return 0
         print(api.summary_table(result))
         print(f"\nwrote {Path(args.out) / 'report.pdf'}")
     elif args.command == "study":
@@ -256,6 +256,8 @@ def _run(args: argparse.Namespace) -> int:
         result = study(args.corpus or ["default"], _int_list(args.vocab), tokenizers=args.tokenizer or ["bytes"],
                        preset=args.preset, budgets=args.budgets, pattern=args.pattern, out=args.out, command=command,
                        **{k: v for k, v in _options(args).items() if k != "train"})
+        if not _reports():
+            return 0
         print(api.summary_table(result, ("bytes_per_token", "bits_per_byte", "bits_per_byte_seed_sd")))
         grows = (result.record.study or {}).get("optimum_grows_with_compute", "")
         print(f"\nbest vocabulary grows with compute? {grows}")
@@ -280,6 +282,11 @@ def _run(args: argparse.Namespace) -> int:
         for entry in list_known():
             print(f"known:{entry['name']:<20} {entry.get('description', '')}")
     return 0
+
+
+def _reports() -> bool:
+    """Whether this process prints the summary: always, but under torchrun only rank 0."""
+    return os.environ.get("RANK", "0") == "0"
 
 
 def _int_list(text: str) -> list[int]:

@@ -22,7 +22,8 @@ runs this same command and the LM trains in DistributedDataParallel (:mod:`tokef
 Rank 0 loads and trains the tokenizers, describes and measures the corpora, reads and writes the
 results cache and every file; it shares the tokenizers (as :mod:`tokeff.engine.shipping` parcels),
 the corpus records and its cache decisions, so every rank trains the same runs in the same order.
-Without ``--train`` there is nothing to share out, and ``torchrun`` is refused.
+Without ``--train`` there is nothing to share out, and ``torchrun`` is refused. ``study`` does the
+same with the same helpers (:func:`ranks_of`, :func:`rank0_tokenizers`, :func:`nothing_measured`).
 """
 
 from __future__ import annotations
@@ -425,15 +426,15 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
 
     # an engine that cannot be had (unknown, Dask missing, bad options) fails before any work
     get_engine(settings.engine, workers=settings.workers, scheduler=settings.scheduler).close()
-    ranks = _ranks(settings)  # under torchrun: see the module docstring
+    ranks = ranks_of(settings)  # under torchrun: see the module docstring
     follower = ranks is not None and not ranks.main
     if follower:
-        note = _silent
+        note = silent
         loaded = Loaded(as_corpora(corpora, settings.read), [])
     else:
         loaded = load(tokenizers, corpora, settings, note=note)
     if ranks is not None:
-        loaded.tokenizers, loaded.skipped = _rank0_tokenizers(ranks, loaded)
+        loaded.tokenizers, loaded.skipped = rank0_tokenizers(ranks, loaded)
     folder = Path(out) if out is not None else None
     rec = new_record(settings, tokenizers, corpora, command)
     for key, value in (record or {}).items():
@@ -446,7 +447,7 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
     cache = ResultsCache() if settings.cache and not follower else None
 
     t0 = time.time()
-    measured = measure(loaded, rec.corpora, settings, cache, note=note) if not follower else _nothing_measured(settings)
+    measured = measure(loaded, rec.corpora, settings, cache, note=note) if not follower else nothing_measured(settings)
     rec.notes, rec.dropped = measured.notes, [jsonable(d) for d in measured.dropped]
     rec.timings["measure_seconds"] = round(time.time() - t0, 3)
     result = Run(measured.metrics, measured.token_lengths, rec, folder=folder)
@@ -475,7 +476,7 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
     return result
 
 
-def _ranks(settings: Settings) -> "Group | None":
+def ranks_of(settings: Settings) -> "Group | None":
     """This process's place when ``torchrun`` launched several (the group joined), else None."""
     import os
 
@@ -489,7 +490,7 @@ def _ranks(settings: Settings) -> "Group | None":
     return join()
 
 
-def _rank0_tokenizers(ranks: "Group", loaded: Loaded) -> tuple[list[Tokenizer], list[dict[str, str]]]:
+def rank0_tokenizers(ranks: "Group", loaded: Loaded) -> tuple[list[Tokenizer], list[dict[str, str]]]:
     """Rank 0's tokenizers and skipped list on every rank: the others open rank 0's parcels, so
     a tokenizer trained on the fly is trained once and is the same everywhere."""
     from .engine.shipping import pack, unpack
@@ -498,14 +499,15 @@ def _rank0_tokenizers(ranks: "Group", loaded: Loaded) -> tuple[list[Tokenizer], 
     return (loaded.tokenizers if ranks.main else unpack(parcels)), skipped
 
 
-def _nothing_measured(settings: Settings) -> Measurement:
+def nothing_measured(settings: Settings) -> Measurement:
+    """What ranks other than 0 have instead of a measurement: empty tables."""
     from .analysis import TOKEN_LENGTH_COLUMNS
 
     return Measurement(pd.DataFrame(columns=results.METRIC_COLUMNS), pd.DataFrame(columns=TOKEN_LENGTH_COLUMNS),
                        settings=settings.metrics)
 
 
-def _silent(msg: str) -> None:
+def silent(msg: str) -> None:
     """The ``note`` of ranks other than 0: rank 0 says it."""
 
 

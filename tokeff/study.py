@@ -39,8 +39,8 @@ from . import results
 from .adapters import Tokenizer
 from .corpus import Corpus, train_texts
 from .errors import TokeffError
-from .pipeline import (Note, Run, as_corpora, check_splits, describe, describe_tokenizer, jsonable, load, measure,
-                       new_record, print_note, save)
+from .pipeline import (Loaded, Note, Run, as_corpora, check_splits, describe, describe_tokenizer, jsonable, load,
+                       measure, new_record, nothing_measured, print_note, rank0_tokenizers, ranks_of, save, silent)
 from .settings import Settings, TrainSettings
 
 STUDY_FILE = "study.csv"
@@ -154,18 +154,26 @@ def study(
     training = settings.training or TrainSettings()
     check_training_settings(training)
     plan = parse_budgets(budgets) or [training.budget or _default_budget()]
+    ranks = ranks_of(settings)  # under torchrun, as tokeff.pipeline.run: rank 0 prepares and writes
+    follower = ranks is not None and not ranks.main
+    if follower:
+        note = silent
     cs = as_corpora(corpora, settings.read)
     check_splits(cs, need_train=True)
-    bpe = prefix_tokenizers(cs, vocab_sizes, pattern, progress=settings.progress, note=note)
+    bpe = prefix_tokenizers(cs, vocab_sizes, pattern, progress=settings.progress, note=note) if not follower else []
     others = [t for t in tokenizers if not (isinstance(t, str) and t in {b.name for b in bpe})]
-    loaded = load([*others, *bpe], cs, settings, note=note)
+    loaded = load([*others, *bpe], cs, settings, note=note) if not follower else Loaded(cs, [])
+    if ranks is not None:
+        loaded.tokenizers, loaded.skipped = rank0_tokenizers(ranks, loaded)
     folder = Path(out) if out is not None else None
     record = new_record(settings, [*others, *(t.name for t in bpe)], corpora=[c.name for c in cs], command=command)
-    record.corpora = describe(loaded, settings)
+    record.corpora = describe(loaded, settings) if not follower else []
+    if ranks is not None:
+        record.corpora = ranks.share(record.corpora)
     record.tokenizers = [describe_tokenizer(t) for t in loaded.tokenizers]
     record.skipped = loaded.skipped
-    cache = ResultsCache() if settings.cache else None
-    measured = measure(loaded, record.corpora, settings, cache, note=note)
+    cache = ResultsCache() if settings.cache and not follower else None
+    measured = measure(loaded, record.corpora, settings, cache, note=note) if not follower else nothing_measured(settings)
     record.notes, record.dropped = measured.notes, [jsonable(d) for d in measured.dropped]
     result = Run(measured.metrics, measured.token_lengths, record, folder=folder)
 
@@ -191,7 +199,7 @@ def study(
     record.study = {"vocab_sizes": sorted(set(vocab_sizes)), "pattern": pattern, "preset": preset, "budgets": plan,
                     "bpe": [t.name for t in bpe], "per_budget": findings,
                     "optimum_grows_with_compute": _grows(findings)}
-    if folder is not None:
+    if folder is not None and not follower:
         save(result, folder)
         results.write_csv(folder / STUDY_FILE, study_table)
         if settings.report:

@@ -53,6 +53,7 @@ from ..env import setenv
 from ..errors import TokeffError
 from ..metrics.settings import MetricSettings
 from . import ENGINES, Engine, EngineInfo, OnBytes
+from . import local as _local  # noqa: F401  (registered first: the default leads every list of engines)
 from .shipping import Parcel, pack, unpack
 
 #: Reruns of a task that raised (a worker that died is the scheduler's business, not this).
