@@ -28,14 +28,14 @@ Public API
 ``train_lm(tokenizer, train_texts, eval_texts, *, model="tiny", budget=DEFAULT_BUDGET, seed=0,
 device="auto", checkpoint_dir=None, resume=False, progress=True, eval_every=None,
 checkpoint_every=None, train_config=TrainConfig(), eval_stride=None, curve_eval_bytes=2048,
-compile=False, stop_at_step=None) -> LMResult``
-    The one training loop (:mod:`tokeff.lm.train`).
+compile=False, stop_at_step=None, loss="ce") -> LMResult``
+    The one training loop (:mod:`tokeff.lm.train`); ``loss`` is the training loss.
 ``LMResult``
     Final numbers (``bits_per_byte``, ``token_perplexity``, ``word_perplexity``,
     ``unigram_bits_per_byte``, eval bytes/tokens/words, train tokens/bytes seen, FLOPs,
-    steps, wall seconds, achieved FLOP/s, loss name, configs, budget, seed, device, torch
-    version), ``curve`` (a DataFrame: step, tokens_seen, bytes_seen, flops, wall_seconds,
-    bits_per_byte) and ``rows()``.
+    steps, wall seconds, achieved FLOP/s, training loss (``loss``, ``loss_function``), configs,
+    budget, seed, device, torch version), ``curve`` (a DataFrame: step, tokens_seen,
+    bytes_seen, flops, wall_seconds, bits_per_byte) and ``rows()``.
 ``ModelConfig``, ``PRESETS``, ``GPT``
     The model (:mod:`tokeff.lm.model`); presets ``tiny`` (2 layers x 128, context 128, the
     default), ``small`` (4 x 256, context 256), ``medium`` (6 x 384), ``large`` (8 x 512).
@@ -50,7 +50,10 @@ compile=False, stop_at_step=None) -> LMResult``
 ``cost_table``, ``MODEL_SHAPES``
     The cost model at 125M / 1.3B / 7B (:mod:`tokeff.lm.cost`).
 ``LOSS_FN``
-    The one loss object every run uses.
+    Token cross-entropy: every evaluation's loss and the default training loss.
+``Loss``, ``LOSSES``, ``resolve_loss``, ``parse_losses``
+    Training losses (:mod:`tokeff.lm.losses`): ``ce`` (default), ``label-smoothing:ε``,
+    ``z-loss:λ``, ``focal:γ``; ``resolve_loss("z-loss:1e-4")``, ``parse_losses("ce,focal:2")``.
 
 FLOPs per token (training) everywhere: ``6N + 6 n_layer context d_model + 6 d_model V`` with
 ``N = 12 n_layer d_model**2`` -- Kaplan et al. plus the output layer, which is what a
@@ -83,6 +86,10 @@ _EXPORTS = {
     "PRESETS": "model",
     "GPT": "model",
     "LOSS_FN": "model",
+    "Loss": "losses",
+    "LOSSES": "losses",
+    "parse_losses": "losses",
+    "resolve_loss": "losses",
     "Budget": "budget",
     "DEFAULT_BUDGET": "budget",
     "evaluate_lm": "evaluate",

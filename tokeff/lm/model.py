@@ -1,8 +1,8 @@
 """The small decoder-only transformer every tokenizer is trained with (nanoGPT-style).
 
 Read top to bottom: :class:`ModelConfig` (the shape), :data:`PRESETS` (named shapes),
-:class:`CausalSelfAttention`, :class:`MLP`, :class:`Block`, :class:`GPT`, and the one loss,
-:data:`LOSS_FN`.
+:class:`CausalSelfAttention`, :class:`MLP`, :class:`Block`, :class:`GPT`, and the evaluation
+loss, :data:`LOSS_FN`.
 
 Only two pieces depend on the tokenizer: the token embedding (``vocab_size x d_model``) and the
 output layer that turns the last hidden state into ``vocab_size`` logits. Everything else --
@@ -41,11 +41,10 @@ from torch import nn
 #: Target id that the loss ignores: padding in evaluation windows and positions already scored.
 IGNORE_INDEX = -1
 
-#: The one loss of every run, training and evaluation: token-level cross-entropy in nats, summed
-#: over the targets that are not ``IGNORE_INDEX``. Training divides the sum by its number of
-#: targets; evaluation adds the sums up. The name goes into every result.
+#: The loss of every evaluation and the default training loss: token-level cross-entropy in nats,
+#: summed over the targets that are not ``IGNORE_INDEX``. Training divides the sum by its number
+#: of targets; evaluation adds the sums up. Other training losses: :mod:`tokeff.lm.losses`.
 LOSS_FN = nn.CrossEntropyLoss(reduction="sum", ignore_index=IGNORE_INDEX)
-LOSS_NAME = "token_cross_entropy_nats (torch.nn.CrossEntropyLoss, reduction=sum)"
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 What is held fixed across tokenizers (so that only the tokenizer differs):
 
-* the loss: :data:`tokeff.lm.model.LOSS_FN`, token-level cross-entropy, the same object for
-  every run, training and evaluation (its name is recorded in every result);
+* the loss: token-level cross-entropy (:data:`tokeff.lm.model.LOSS_FN`) unless ``loss`` names
+  another training loss (:mod:`tokeff.lm.losses`); evaluation is always cross-entropy, so bits
+  per byte stay comparable across losses (the training loss is recorded in every result);
 * the model body (:class:`~tokeff.lm.model.ModelConfig`; only the embedding and output layer
   grow with the vocabulary) and its initial weights (same seed, separate random stream);
 * the optimizer (AdamW), the schedule (linear warmup, then cosine decay) and the batch shape
@@ -46,7 +47,8 @@ from ..files import atomic_write
 from . import distributed
 from .budget import DEFAULT_BUDGET, Budget
 from .evaluate import EvalResult, evaluate_lm, unigram_bits_per_byte
-from .model import GPT, LOSS_FN, LOSS_NAME, ModelConfig, model_config
+from .losses import Loss, resolve_loss
+from .model import GPT, ModelConfig, model_config
 
 #: Logit elements one forward/backward pass may hold (``rows x context x vocab``). Batches whose
 #: logits would be larger are split into micro-batches with gradient accumulation -- the same
@@ -166,7 +168,7 @@ class LMResult:
     tokenize_seconds: float
     eval_seconds: float  # final evaluation, learning-curve points and checkpoint writes
     achieved_flops_per_second: float  # train_flops / wall_seconds
-    loss_function: str
+    loss_function: str  # the training loss's spec, formula and source (evaluation is always ce)
     model_config: ModelConfig
     train_config: TrainConfig
     budget: Budget
@@ -180,6 +182,7 @@ class LMResult:
     doc_bytes: np.ndarray | None = field(default=None, repr=False)
     doc_tokens: np.ndarray | None = field(default=None, repr=False)
     amp: str | None = None  # the autocast dtype on CUDA ("bf16"), or None
+    loss: str = "ce"  # the training loss's spec (tokeff.lm.losses)
 
     def rows(self) -> list[dict]:
         """Tidy ``{"metric", "value", "unit"}`` rows for the results table."""
@@ -229,6 +232,7 @@ def train_lm(
     compile: bool = False,
     stop_at_step: int | None = None,
     amp: str | None = None,
+    loss: str | Loss = "ce",
 ) -> LMResult:
     """Train the shared small LM on ``train_texts`` tokenized by ``tokenizer``; score ``eval_texts``.
 
@@ -265,7 +269,11 @@ def train_lm(
             weights, the optimizer and the evaluation stay float32); ignored elsewhere.
         stop_at_step: stop after this many steps (checkpointing first), as if interrupted; the
             result then describes the partial run.
+        loss: the training loss, a spec of :mod:`tokeff.lm.losses` (``"ce"``,
+            ``"label-smoothing:0.1"``, ``"z-loss:1e-4"``, ``"focal:2"``) or a ``Loss``.
+            Evaluation is cross-entropy whatever it is.
     """
+    loss_fn = resolve_loss(loss)
     ranks = distributed.join()  # one process unless launched by torchrun (see tokeff.lm.distributed)
     dev = ranks.place(resolve_device(device))
     cfg = model_config(model)
@@ -325,7 +333,7 @@ def train_lm(
     # --- resume ---------------------------------------------------------------------------------
     fingerprint = {
         "tokenizer": tokenizer.name, "vocab_size": n_ids, "stream_tokens": len(stream), "model": cfg.to_dict(),
-        "train_config": asdict(tc), "budget": str(budget), "seed": seed, "steps": steps,
+        "train_config": asdict(tc), "budget": str(budget), "seed": seed, "steps": steps, "loss": loss_fn.spec,
     }
     ckpt_path = Path(checkpoint_dir) / CHECKPOINT_FILE if checkpoint_dir is not None else None
     start, wall, eval_seconds, curve = 0, 0.0, 0.0, []
@@ -376,8 +384,8 @@ def train_lm(
                 # Summed nats / tokens in this process's rows: micro-batch gradients add up to
                 # the gradient of their mean loss, and DDP's average over the processes' equal
                 # blocks makes it the global batch's
-                loss = LOSS_FN(logits.reshape(-1, n_ids).float(), y[r : r + rows_per_micro].reshape(-1)) / y.numel()
-                loss.backward()
+                batch_loss = loss_fn(logits.reshape(-1, n_ids).float(), y[r : r + rows_per_micro].reshape(-1)) / y.numel()
+                batch_loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), tc.grad_clip)
         opt.step()
         opt.zero_grad(set_to_none=True)
@@ -437,7 +445,7 @@ def train_lm(
         tokenize_seconds=tokenize_seconds,
         eval_seconds=eval_seconds,
         achieved_flops_per_second=train_flops / wall if wall > 0 else float("nan"),
-        loss_function=LOSS_NAME,
+        loss_function=loss_fn.describe(),
         model_config=cfg,
         train_config=tc,
         budget=budget,
@@ -451,4 +459,5 @@ def train_lm(
         doc_bytes=final.doc_bytes,
         doc_tokens=final.doc_tokens,
         amp=amp if amp == "bf16" and dev.type == "cuda" else None,
+        loss=loss_fn.spec,
     )
