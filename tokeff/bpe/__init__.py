@@ -22,8 +22,9 @@ Public API::
 * ``has_c_core() -> bool``: whether the compiled training core is in use (else pure Python, same
   results, slower).
 * Ids: ``0..255`` are bytes, ``256 + k`` is merge ``k``, special tokens follow the merges.
-* Patterns: ``"gpt2"``, ``"cl100k"``, ``"o200k"`` (tiktoken's exact regexes), ``"none"``, or any
-  regex string (:mod:`tokeff.bpe.patterns`).
+* Patterns: ``"gpt2"``, ``"cl100k"``, ``"o200k"`` (tiktoken's exact regexes), ``"none"``, gpt2
+  with another number rule (``"digits"``, ``"l2r3"``, ``"r2l3"``), or any regex string
+  (:mod:`tokeff.bpe.patterns`).
 * Merges equal those of HF ``tokenizers``' ``BpeTrainer`` on the same pre-split text, ties included
   (:mod:`tokeff.bpe.merge_loop`).
 * Errors: :class:`BPETrainingError` (bad settings, empty corpus, nothing to merge),

@@ -37,7 +37,7 @@ from tokeff import _native
 from tokeff.bpe.patterns import Pattern
 
 # presets for which cutting before "non-space + space" never cuts a chunk (see the module docstring)
-SPACE_SAFE_PATTERNS = frozenset({"gpt2", "cl100k", "o200k"})
+SPACE_SAFE_PATTERNS = frozenset({"gpt2", "cl100k", "o200k", "digits", "l2r3", "r2l3"})
 
 BATCH_CHARS = 1 << 20  # ~1 MB of text per batch: large enough to amortize queue costs
 

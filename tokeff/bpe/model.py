@@ -53,8 +53,8 @@ class BPEModel:
     Attributes:
         merges: ``merges[k] = (a, b)``: token ``256 + k`` is token ``a`` followed by token ``b``.
         pattern: the pre-tokenization regex.
-        pattern_name: ``"gpt2"``, ``"cl100k"``, ``"o200k"``, ``"none"`` or ``"custom"`` (found
-            from ``pattern`` when left empty).
+        pattern_name: a preset's name (:data:`tokeff.bpe.patterns.PRESETS`) or ``"custom"``
+            (found from ``pattern`` when left empty).
         special_tokens: strings with their own ids after the merges, in order.
         training: settings and corpus description recorded by :func:`train_bpe` (free-form).
     """

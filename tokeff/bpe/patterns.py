@@ -11,6 +11,21 @@ The presets are the exact patterns of the tiktoken encodings of the same name:
 ``none``    no split at all: every text is one chunk and merges may cross spaces
 ========  ===========================================================================
 
+Three more presets are ``gpt2`` with only its number rule changed, so that a comparison between
+them changes only how numbers are cut (:data:`NUMBER_RULES`; ``⎵`` is a space). gpt2's own rule,
+`` ?\\p{N}++``, keeps a run of digits as one chunk, so merges may make number tokens of any length
+(``"1234567 and 89"`` -> ``1234567 ⎵and ⎵89``); it is the "no number rule" of the four.
+
+==========  ==================================================  =================================
+``digits``  `` ?\\p{N}``: every digit its own chunk (LLaMA)       ``1 2 3 4 5 6 7 ⎵and ⎵8 9``
+``l2r3``    `` ?\\p{N}{1,3}``: groups of ≤ 3 from the left        ``123 456 7 ⎵and ⎵89``
+            (cl100k's and o200k's number rule)
+``r2l3``    groups of ≤ 3 from the right, as thousands are       ``1 234 567 ⎵and ⎵89``
+            written (a lookahead for whole groups of three)
+==========  ==================================================  =================================
+
+As in ``gpt2``, a space before a number goes with its first chunk.
+
 Any other string is used as a custom regex. Patterns are compiled with the ``regex`` package (which
 understands ``\\p{L}`` Unicode classes and possessive quantifiers ``++``); the same string is handed
 to tiktoken for fast encoding and written into exported files, so a custom pattern should stick to
@@ -44,6 +59,23 @@ O200K_PATTERN = "|".join(
     ]
 )
 
+#: How a run of digits (with gpt2's optional leading space) is cut, by preset name. ``free`` is
+#: gpt2's own rule; the others replace it in :func:`gpt2_with_number_rule`. ``r2l3`` takes 1-3
+#: digits only where a whole number of 3-digit groups follows before the run ends, so the short
+#: group comes first.
+NUMBER_RULES: dict[str, str] = {
+    "digits": r""" ?\p{N}""",
+    "l2r3": r""" ?\p{N}{1,3}""",
+    "r2l3": r""" ?\p{N}{1,3}(?=(?:\p{N}{3})*(?!\p{N}))""",
+    "free": r""" ?\p{N}++""",
+}
+
+
+def gpt2_with_number_rule(rule: str) -> str:
+    """The gpt2 pattern with its number alternative replaced by ``NUMBER_RULES[rule]``."""
+    return GPT2_PATTERN.replace(NUMBER_RULES["free"], NUMBER_RULES[rule], 1)
+
+
 # "No split": one chunk per text. ``[\s\S]+`` (rather than ``.+`` with DOTALL) reads the same in
 # every regex engine involved; an empty text has no chunk at all.
 NONE_PATTERN = r"""[\s\S]+"""
@@ -53,6 +85,9 @@ PRESETS: dict[str, str] = {
     "cl100k": CL100K_PATTERN,
     "o200k": O200K_PATTERN,
     "none": NONE_PATTERN,
+    "digits": gpt2_with_number_rule("digits"),
+    "l2r3": gpt2_with_number_rule("l2r3"),
+    "r2l3": gpt2_with_number_rule("r2l3"),
 }
 
 

@@ -116,8 +116,8 @@ def train_bpe(
         texts: any iterable of strings, read once (a list, a generator over files...). Each text is
             pre-split on its own; nothing is merged across texts.
         vocab_size: the full vocabulary size wanted, special tokens included.
-        pattern: ``"gpt2"``, ``"cl100k"``, ``"o200k"``, ``"none"`` or a custom regex
-            (see :mod:`tokeff.bpe.patterns`).
+        pattern: ``"gpt2"``, ``"cl100k"``, ``"o200k"``, ``"none"``, ``"digits"``, ``"l2r3"``,
+            ``"r2l3"`` or a custom regex (see :mod:`tokeff.bpe.patterns`).
         special_tokens: strings that get their own ids after the merges. They are cut out of the
             training text, so no merge ever learns part of one.
         min_frequency: stop when the most frequent pair occurs fewer times than this (default 2).
