@@ -30,6 +30,9 @@ device="auto", checkpoint_dir=None, resume=False, progress=True, eval_every=None
 checkpoint_every=None, train_config=TrainConfig(), eval_stride=None, curve_eval_bytes=2048,
 compile=False, stop_at_step=None, loss="ce") -> LMResult``
     The one training loop (:mod:`tokeff.lm.train`); ``loss`` is the training loss.
+``greedy_complete(model, prompts, *, max_new_tokens, stop_ids=(), stop_strings=(), decode=None)``
+    Greedy, batched, deterministic completion with a trained :class:`GPT`
+    (:mod:`tokeff.lm.generate`); ``load_trained(checkpoint_dir)`` rebuilds the model a run saved.
 ``LMResult``
     Final numbers (``bits_per_byte``, ``token_perplexity``, ``word_perplexity``,
     ``unigram_bits_per_byte``, eval bytes/tokens/words, train tokens/bytes seen, FLOPs,
@@ -90,6 +93,8 @@ _EXPORTS = {
     "LOSSES": "losses",
     "parse_losses": "losses",
     "resolve_loss": "losses",
+    "greedy_complete": "generate",
+    "load_trained": "generate",
     "Budget": "budget",
     "DEFAULT_BUDGET": "budget",
     "evaluate_lm": "evaluate",
