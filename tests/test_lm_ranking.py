@@ -1,0 +1,57 @@
+"""Kendall's τ between tokenizer rankings under two losses, with a bootstrap interval over seeds."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tokeff.lm.ranking import kendall_tau, ranking_agreement
+
+
+def test_kendall_tau_by_hand() -> None:
+    assert kendall_tau([1, 2, 3, 4], [10, 20, 30, 40]) == 1.0
+    assert kendall_tau([1, 2, 3, 4], [4, 3, 2, 1]) == -1.0
+    assert kendall_tau([1, 2, 3, 4], [1, 3, 2, 4]) == pytest.approx((5 - 1) / 6)  # one swapped pair of 6
+    # τ-b with a tie in y: of the 6 pairs, (0,1), (0,2) agree, (0,3), (1,3), (2,3) disagree and
+    # (1,2) is tied in y, so 5 pairs are untied in y
+    assert kendall_tau([1, 2, 3, 4], [1, 2, 2, 0]) == pytest.approx((2 - 3) / math.sqrt(6 * 5))
+    assert math.isnan(kendall_tau([1, 1, 1], [1, 2, 3]))
+    batch = kendall_tau(np.array([[1, 2, 3], [3, 2, 1]]), np.array([[1, 2, 3], [1, 2, 3]]))
+    assert batch.tolist() == [1.0, -1.0]
+
+
+def grid(values: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
+    return pd.DataFrame([{"tokenizer": t, "loss": l, "seed": s, "bits_per_byte": v}
+                         for (t, l), vs in values.items() for s, v in enumerate(vs)])
+
+
+def test_same_ranking_with_clear_gaps_is_tau_one_with_a_tight_interval() -> None:
+    df = grid({(t, l): [base + shift + 0.001 * s for s in range(3)]
+               for t, base in (("a", 1.0), ("b", 1.2), ("c", 1.4), ("d", 1.6)) for l, shift in (("ce", 0), ("z", 0.3))})
+    row = ranking_agreement(df).iloc[0]
+    assert (row["a"], row["b"], row["tau"], row["ci_low"], row["ci_high"]) == ("ce", "z", 1.0, 1.0, 1.0)
+    assert (row["items"], row["seeds"]) == (4, 3)
+
+
+def test_a_swap_within_seed_noise_widens_the_interval() -> None:
+    # under "ls" tokenizers b and c swap by less than b's seed spread: a quarter of the redraws
+    # (both of b's seeds at 1.25) put them back in ce's order
+    values = {("a", "ce"): [1.0, 1.0], ("b", "ce"): [1.2, 1.3], ("c", "ce"): [1.4, 1.5], ("d", "ce"): [2.0, 2.0],
+              ("a", "ls"): [1.0, 1.0], ("b", "ls"): [1.5, 1.25], ("c", "ls"): [1.3, 1.3], ("d", "ls"): [2.0, 2.0]}
+    row = ranking_agreement(grid(values), replicates=4000).iloc[0]
+    assert row["tau"] == pytest.approx(4 / 6)
+    assert row["ci_low"] == pytest.approx(4 / 6) and row["ci_high"] == 1.0  # some redraws un-swap them
+
+
+def test_pairs_one_seed_and_bad_grids() -> None:
+    df = grid({(t, l): [v] for t, v in (("a", 1), ("b", 2), ("c", 3)) for l in ("ce", "ls", "z")})
+    out = ranking_agreement(df)
+    assert list(zip(out["a"], out["b"])) == [("ce", "ls"), ("ce", "z"), ("ls", "z")]
+    assert out["tau"].tolist() == [1.0, 1.0, 1.0] and out["ci_low"].isna().all()  # one seed: no interval
+    with pytest.raises(ValueError, match="same number of seeds"):
+        ranking_agreement(df.iloc[1:])
+    with pytest.raises(ValueError, match="two rows"):
+        ranking_agreement(pd.concat([df, df.iloc[:1]]))
