@@ -41,10 +41,10 @@ import pandas as pd
 
 from ..bpe import PRESETS, BPEModel, BPETrainingError, Pattern, train_bpe
 from ..errors import TokeffError
-from .arithmetic import OPERATIONS, ArithmeticTask, score
+from .arithmetic import OPERATIONS, ArithmeticTask, Problem, Score, score
 
 if TYPE_CHECKING:  # torch loads when a run starts, not when the probe is imported
-    from ..lm import LMResult, ModelConfig, TrainConfig
+    from ..lm import GPT, LMResult, ModelConfig, TrainConfig
 
 #: The four ways of cutting numbers the probe compares (gpt2 with only its number rule changed).
 NUMBER_TOKENIZERS = ("digits", "l2r3", "r2l3", "gpt2")
@@ -118,7 +118,7 @@ def run_arithmetic(
         progress: training progress bars.
         log: called with one line per finished run (e.g. ``print``).
     """
-    from ..lm import TrainConfig, greedy_complete, load_trained, resolve_loss, train_lm
+    from ..lm import TrainConfig, load_trained, resolve_loss, train_lm
 
     train_texts = task.train_texts()
     test_sets = task.test_sets()
@@ -139,11 +139,7 @@ def run_arithmetic(
                                       train_config=train_config or TrainConfig())
                     net = load_trained(ckpt, device=device)
                 t0 = time.perf_counter()
-                for (op, d), ps in test_sets.items():
-                    longest = max(len(p.answer) for p in ps)
-                    written = greedy_complete(net, prompts[(op, d)], max_new_tokens=longest + 2, stop_ids=(sep,),
-                                              stop_strings=("\n",), decode=tok.decode, device=device)
-                    s = score(ps, [tok.decode(ids).split("\n")[0] for ids in written])
+                for (op, d), s in score_model(net, tok, test_sets, prompts, device=device).items():
                     scores.append({"tokenizer": tok.name, "loss": loss, "seed": seed, "operation": OPERATIONS[op],
                                    "digits": d, "longer": d > max(trained[op]), "exact_match": s.exact_match,
                                    "digit_accuracy": s.digit_accuracy, "n": s.n})
@@ -160,6 +156,28 @@ def run_arithmetic(
                         f"{result.steps} steps, {result.wall_seconds:.0f} s")
     return ProbeResult(pd.DataFrame(scores, columns=SCORE_COLUMNS), pd.DataFrame(runs, columns=RUN_COLUMNS), task,
                        lm_results)
+
+
+def score_model(
+    net: GPT,
+    tok: Any,
+    test_sets: dict[tuple[str, int], list[Problem]],
+    prompts: dict[tuple[str, int], list[list[int]]],
+    *,
+    device: str = "cpu",
+) -> dict[tuple[str, int], Score]:
+    """Greedy completions of every test set's prompts (``[SEP]`` + the prompt's ids), cut at
+    ``[SEP]`` or a newline, scored against the answers."""
+    from ..lm import greedy_complete
+
+    sep = tok.vocab_size
+    out = {}
+    for key, problems in test_sets.items():
+        longest = max(len(p.answer) for p in problems)  # room for one wrong extra digit, then stop
+        written = greedy_complete(net, prompts[key], max_new_tokens=longest + 2, stop_ids=(sep,),
+                                  stop_strings=("\n",), decode=tok.decode, device=device)
+        out[key] = score(problems, [tok.decode(ids).split("\n")[0] for ids in written])
+    return out
 
 
 def summarize(scores: pd.DataFrame, metric: str = "exact_match") -> pd.DataFrame:
