@@ -3,10 +3,14 @@ trained on, scoring by hand, the number tokenizers, and a tiny run of the whole 
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import torch
 
 from tokeff.errors import TokeffError
-from tokeff.lm import ModelConfig, TrainConfig
+from tokeff.adapters.simple import BytesTokenizer
+from tokeff.lm import GPT, ModelConfig, TrainConfig
 from tokeff.probe import (
     ArithmeticTask,
     Problem,
@@ -19,6 +23,7 @@ from tokeff.probe import (
     score,
     summarize,
 )
+from tokeff.probe.run import score_model
 
 TASK = ArithmeticTask(addition_digits=(1, 2, 3), multiplication_digits=(1, 2), n_train=2000, n_test=100)
 
@@ -102,6 +107,38 @@ def test_number_tokenizers_cut_numbers_their_way() -> None:
     assert cuts["r2l3"][0] == "1"  # 1|234 ...
     with pytest.raises(TokeffError, match="unknown probe tokenizer 'wordpiece'"):
         probe_tokenizer("wordpiece", texts, 1024)
+
+
+class Oracle(GPT):
+    """Writes ``a op b + offset`` byte by byte after ``[SEP] a op b =``, then ``[SEP]`` (id 256)."""
+
+    def __init__(self, offset: int = 0) -> None:
+        super().__init__(ModelConfig(n_layer=1, n_head=1, d_model=8, context=32), vocab_size=257)
+        self.offset = offset
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        logits = torch.zeros(*idx.shape, 257)
+        for r, row in enumerate(idx.tolist()):
+            text = bytes(row[len(row) - row[::-1].index(256):]).decode()
+            if not text:  # this row is done; its batch goes on
+                continue
+            prompt, written = text.split("=")
+            a, op, b = re.fullmatch(r"(\d+)([+*])(\d+)", prompt).groups()
+            answer = str((int(a) + int(b) if op == "+" else int(a) * int(b)) + self.offset)
+            logits[r, -1, ord(answer[len(written)]) if len(written) < len(answer) else 256] = 1.0
+        return logits
+
+
+def test_score_model_reads_what_the_model_writes() -> None:
+    task = ArithmeticTask(addition_digits=(1, 2), multiplication_digits=(1,), n_test=30)
+    tok, tests = BytesTokenizer(), task.test_sets()
+    prompts = {k: [[256, *ids] for ids in tok.encode_batch([p.prompt for p in ps])] for k, ps in tests.items()}
+    right = score_model(Oracle(), tok, tests, prompts)
+    assert set(right) == set(tests) and all(s.exact_match == 1.0 and s.digit_accuracy == 1.0 for s in right.values())
+    off = score_model(Oracle(offset=1), tok, tests, prompts)[("+", 2)]  # every answer one too large
+    expected = [digit_matches(str(int(p.answer) + 1), p.answer) for p in tests[("+", 2)]]
+    assert off.exact_match == 0.0 and (off.digits_right, off.digit_positions) == tuple(map(sum, zip(*expected)))
+    assert 0.4 < off.digit_accuracy < 0.67  # the units are always wrong, the tens mostly right
 
 
 def test_tiny_probe_run() -> None:
