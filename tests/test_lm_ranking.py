@@ -1,4 +1,5 @@
-"""Kendall's τ between tokenizer rankings under two losses, with a bootstrap interval over seeds."""
+"""Kendall's τ between tokenizer rankings under two losses, with a bootstrap interval over seeds
+or over evaluation documents."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tokeff.lm.ranking import kendall_tau, ranking_agreement
+from tokeff.lm.compare import DocLosses, kendall_interval, kendall_tau, replicates
+from tokeff.lm.ranking import ranking_agreement
+from tokeff.metrics.bootstrap import Bootstrap
 
 
 def test_kendall_tau_by_hand() -> None:
@@ -55,3 +58,27 @@ def test_pairs_one_seed_and_bad_grids() -> None:
         ranking_agreement(df.iloc[1:])
     with pytest.raises(ValueError, match="two rows"):
         ranking_agreement(pd.concat([df, df.iloc[:1]]))
+
+
+def test_kendall_interval_over_documents() -> None:
+    """Two losses, three tokenizers; the same 200 documents, resampled with the same weights."""
+    rng = np.random.default_rng(0)
+    n = 200
+    slots = np.arange(n, dtype=np.int64)
+    nbytes = rng.integers(50, 150, n)
+    boot = Bootstrap(500, 0.95, seed=1)
+
+    def losses(bpb: float, noise: float) -> DocLosses:
+        return DocLosses(nats=nbytes * math.log(2) * (bpb + noise * rng.standard_normal(n)), bytes=nbytes, slots=slots)
+
+    def tau(gaps: tuple[float, float, float], noise: float) -> tuple[float, float, float]:
+        under = [[losses(g + shift, noise) for g in gaps] for shift in (0.0, 0.2)]
+        x, y = (np.array([d.bits_per_byte for d in ds]) for ds in under)
+        w = boot.weights(slots)
+        xr, yr = (np.stack([replicates(d, boot, w) for d in ds], axis=1) for ds in under)
+        return kendall_interval(xr, yr, x, y, boot)
+
+    value, low, high = tau((1.0, 1.5, 2.0), noise=0.05)  # far apart: the same order in every replicate
+    assert (value, low, high) == (1.0, 1.0, 1.0)
+    value, low, high = tau((1.0, 1.001, 1.002), noise=0.5)  # within the document noise: τ moves
+    assert low < value <= high and low < 0 < high

@@ -52,9 +52,10 @@ compile=False, stop_at_step=None, loss="ce") -> LMResult``
     Scoring (:mod:`tokeff.lm.evaluate`) and the smoothed-unigram baseline.
 ``cost_table``, ``MODEL_SHAPES``
     The cost model at 125M / 1.3B / 7B (:mod:`tokeff.lm.cost`).
-``ranking_agreement(results, value="bits_per_byte")``, ``kendall_tau(x, y)``
+``ranking_agreement(results, value="bits_per_byte")``
     Does the tokenizer ranking survive the loss: Kendall's τ-b between every two losses'
-    rankings, with a bootstrap interval over seeds (:mod:`tokeff.lm.ranking`).
+    rankings, with a bootstrap interval over seeds (:mod:`tokeff.lm.ranking`; over evaluation
+    documents: :func:`tokeff.lm.compare.kendall_interval`).
 ``LOSS_FN``
     Token cross-entropy: every evaluation's loss and the default training loss.
 ``Loss``, ``LOSSES``, ``resolve_loss``, ``parse_losses``
@@ -98,7 +99,6 @@ _EXPORTS = {
     "resolve_loss": "losses",
     "greedy_complete": "generate",
     "load_trained": "generate",
-    "kendall_tau": "ranking",
     "ranking_agreement": "ranking",
     "Budget": "budget",
     "DEFAULT_BUDGET": "budget",

@@ -28,6 +28,10 @@ deviation sd(Δ); the difference exceeds the seed spread when |mean Δ| > ``seed
 
 One tokenizer is called better than another only when both tests pass; :class:`Comparison` says
 which test decided.
+
+**Rank agreement** (:func:`spearman_interval`, :func:`kendall_interval`): whether two orderings of
+the tokenizers agree (compression against bits per byte; bits per byte under two training
+losses), with an interval from the same paired document replicates.
 """
 
 from __future__ import annotations
@@ -228,6 +232,35 @@ def _ranks(v: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def kendall_tau(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> np.ndarray | float:
+    """Kendall's τ-b between scorings ``x`` and ``y`` of the same items (the last axis; leading
+    axes are batches, e.g. bootstrap replicates). Kendall 1945::
+
+        τ_b = (C − D) / sqrt((n₀ − t_x)(n₀ − t_y))
+
+    over the ``n₀ = n(n − 1)/2`` pairs of items: ``C`` ordered the same way by both, ``D`` the
+    opposite way, ``t_x``, ``t_y`` tied in one. 1: the same ranking, −1: reversed; with 4 items one
+    swapped pair moves it by 1/3. NaN when either scoring ranks nothing (all tied, < 2 items)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    i, j = np.triu_indices(x.shape[-1], k=1)
+    sx, sy = np.sign(x[..., i] - x[..., j]), np.sign(y[..., i] - y[..., j])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = (sx * sy).sum(-1) / np.sqrt((sx != 0).sum(-1) * (sy != 0).sum(-1))
+    return float(tau) if np.ndim(tau) == 0 else tau
+
+
+def kendall_interval(x_replicates: np.ndarray, y_replicates: np.ndarray, x: np.ndarray, y: np.ndarray,
+                     boot: Bootstrap) -> tuple[float, float, float]:
+    """Kendall's τ between ``x`` and ``y`` (one value per tokenizer, e.g. bits per byte under two
+    training losses) and its interval from paired replicates, shape ``(B, tokenizers)`` each (the
+    same document weights in both), as :func:`spearman_interval`."""
+    tau = kendall_tau(x, y)
+    if boot.replicates <= 0 or len(x) < 3:
+        return tau, math.nan, math.nan
+    lo, hi = boot.interval(np.asarray(kendall_tau(x_replicates, y_replicates)))
+    return tau, lo, hi
+
+
 def spearman_interval(x_replicates: np.ndarray, y_replicates: np.ndarray, x: np.ndarray, y: np.ndarray,
                       boot: Bootstrap) -> tuple[float, float, float]:
     """Spearman's ρ between ``x`` and ``y`` (one value per tokenizer) and its interval from paired
@@ -241,4 +274,5 @@ def spearman_interval(x_replicates: np.ndarray, y_replicates: np.ndarray, x: np.
 
 
 __all__ = ["Criterion", "RunVerdict", "judge_run", "needed_flops", "DocLosses", "replicates", "compression_replicates", "bpb_interval",
-           "paired_difference", "seed_sd", "Comparison", "compare", "spearman", "spearman_interval", "percentiles"]
+           "paired_difference", "seed_sd", "Comparison", "compare", "spearman", "spearman_interval", "kendall_tau",
+           "kendall_interval", "percentiles"]

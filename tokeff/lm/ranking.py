@@ -1,41 +1,27 @@
-"""Does the ranking of tokenizers survive a change of training loss? Kendall's τ, with an interval.
+"""Does the ranking of tokenizers survive a change of training loss? Kendall's τ over seeds.
 
-Given bits per byte (or any score) per tokenizer, training loss and seed, :func:`ranking_agreement`
-ranks the tokenizers under each loss by their mean over seeds and compares every two losses'
-rankings with Kendall's τ-b (Kendall 1945)::
-
-    τ_b = (C − D) / sqrt((n₀ − t_x) (n₀ − t_y))
-
-over the ``n₀ = n (n − 1) / 2`` pairs of tokenizers, ``C`` of them ordered the same way under both
-losses, ``D`` the opposite way, ``t_x``, ``t_y`` tied under one loss. τ = 1: the same ranking;
-0: unrelated; −1: reversed. With 4 tokenizers one swapped pair moves τ by 1/3.
+Given a score per tokenizer, training loss and seed (bits per byte of each run, or a probe's
+accuracy), :func:`ranking_agreement` ranks the tokenizers under each loss by their mean over seeds
+and compares every two losses' rankings with Kendall's τ-b (:func:`tokeff.lm.compare.kendall_tau`):
+1 is the same ranking, 0 unrelated, −1 reversed.
 
 The interval is a percentile bootstrap over seeds: each replicate redraws, for every
 tokenizer × loss cell, its seeds with replacement and recomputes the means and τ. It says how much
 τ could move with other seeds of the same runs; with one seed per cell there is nothing to redraw
-and the interval is NaN.
+and the interval is NaN. For bits per byte, the interval over evaluation documents is
+:func:`tokeff.lm.compare.kendall_interval` (the study's paired document bootstrap).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-
-def kendall_tau(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> np.ndarray | float:
-    """Kendall's τ-b between scorings ``x`` and ``y`` of the same items (the last axis); leading
-    axes are batches. NaN when either scoring ranks nothing (all tied, or fewer than 2 items)."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    i, j = np.triu_indices(x.shape[-1], k=1)
-    sx, sy = np.sign(x[..., i] - x[..., j]), np.sign(y[..., i] - y[..., j])
-    untied_x, untied_y = (sx != 0).sum(-1), (sy != 0).sum(-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tau = (sx * sy).sum(-1) / np.sqrt(untied_x * untied_y)
-    return float(tau) if np.ndim(tau) == 0 else tau
+from ..metrics.bootstrap import percentiles
+from .compare import kendall_tau
 
 
 def ranking_agreement(
@@ -74,18 +60,17 @@ def ranking_agreement(
     means = cube.mean(-1)
     boot = None
     if n_seeds > 1 and replicates > 0:
-        rng = np.random.default_rng(rng_seed)
-        draw = rng.integers(0, n_seeds, size=(replicates, *cube.shape))
+        draw = np.random.default_rng(rng_seed).integers(0, n_seeds, size=(replicates, *cube.shape))
         boot = np.take_along_axis(np.broadcast_to(cube, draw.shape), draw, -1).mean(-1)  # (R, groups, items)
+    alpha = (1 - confidence) / 2
     rows = []
     for a, b in itertools.combinations(range(len(groups)), 2):
         low = high = math.nan
         if boot is not None:
-            taus = kendall_tau(boot[:, a], boot[:, b])
+            taus = np.asarray(kendall_tau(boot[:, a], boot[:, b]))
             taus = taus[np.isfinite(taus)]
             if taus.size:
-                alpha = (1 - confidence) / 2
-                low, high = (float(q) for q in np.quantile(taus, [alpha, 1 - alpha]))
+                low, high = percentiles(taus, (alpha, 1 - alpha))
         rows.append({"a": groups[a], "b": groups[b], "tau": kendall_tau(means[a], means[b]),
                      "ci_low": low, "ci_high": high, "items": len(names), "seeds": n_seeds})
     return pd.DataFrame(rows, columns=["a", "b", "tau", "ci_low", "ci_high", "items", "seeds"])
