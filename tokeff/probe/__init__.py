@@ -11,7 +11,7 @@ Public API::
     from tokeff.probe import ArithmeticTask, run_arithmetic, summarize, factor_spread
 
     result = run_arithmetic(["digits", "l2r3", "r2l3", "gpt2"], task=ArithmeticTask(),
-                            budget="flops=2e12", losses=["ce", "z-loss:1e-4"], seeds=[0, 1])
+                            budget="flops=1e13", losses=["ce", "focal:2"], seeds=[0, 1])
     result.scores, result.runs, result.lm_results
 """
 

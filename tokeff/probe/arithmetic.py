@@ -21,7 +21,7 @@ position::
 
 Usage::
 
-    task = ArithmeticTask(addition_digits=(1, 2, 3), multiplication_digits=(), seed=0)
+    task = ArithmeticTask(addition_digits=(2, 3), multiplication_digits=(), seed=0)
     task.train_texts()                     # ["57+8=65", ...]: what every tokenizer trains on
     task.test_sets()                       # {("+", 4): [Problem, ...], ...} held out, longer too
     score(problems, completions)           # Score(exact, digits_right, digit_positions, n)
@@ -122,10 +122,10 @@ class ArithmeticTask:
         seed: the problems drawn (not the model's seed).
     """
 
-    addition_digits: tuple[int, ...] = (1, 2, 3)
+    addition_digits: tuple[int, ...] = (2, 3)
     multiplication_digits: tuple[int, ...] = ()
     longer: int = 1
-    n_train: int = 20_000
+    n_train: int = 30_000
     n_test: int = 300
     held_out_share: float = 0.2
     seed: int = 0
