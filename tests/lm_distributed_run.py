@@ -1,5 +1,6 @@
 """Run by ``tests/test_lm_distributed.py`` under ``torchrun``: every process trains the micro LM
-three ways (whole; stopped at step 3; resumed from that checkpoint) and writes what it returned.
+three ways (whole; stopped at step 3; resumed from that checkpoint), then under focal loss, and
+writes what it returned.
 
 Usage: ``torchrun --standalone --nproc_per_node=N tests/lm_distributed_run.py TEXTS.json OUT_DIR``
 """
@@ -50,7 +51,9 @@ def main(texts_file: str, out: str) -> None:
     ckpt = folder / f"checkpoints-{rank}"
     train_lm(tok, train, evals, **RECIPE, checkpoint_dir=ckpt, stop_at_step=3)
     resumed = train_lm(tok, train, evals, **RECIPE, checkpoint_dir=ckpt, resume=True)
-    (folder / f"rank-{rank}.json").write_text(json.dumps({"whole": summary(whole), "resumed": summary(resumed)}))
+    focal = train_lm(tok, train, evals, **RECIPE, loss="focal:2")  # another training loss, the same split
+    (folder / f"rank-{rank}.json").write_text(json.dumps({"whole": summary(whole), "resumed": summary(resumed),
+                                                          "focal": summary(focal)}))
 
 
 if __name__ == "__main__":

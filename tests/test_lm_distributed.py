@@ -59,6 +59,10 @@ def test_two_processes_train_the_one_process_curve(texts: list[str], tmp_path: P
     # every rank returns rank 0's numbers; a resumed run ends where the whole one did
     assert ranks[1] == ranks[0]
     assert ranks[0]["resumed"] == two
+    # another training loss splits the same way: each process's summed loss over its rows
+    focal = train_lm(BytesTokenizer(), texts[:-20], texts[-20:], **RECIPE, loss="focal:2")
+    assert ranks[0]["focal"]["curve"] == pytest.approx(focal.curve["bits_per_byte"].tolist(), rel=1e-5)
+    assert ranks[0]["focal"]["curve"] != two["curve"]
     assert (tmp_path / "checkpoints-0" / "checkpoint.pt").exists()
     assert not (tmp_path / "checkpoints-1").exists()  # only rank 0 writes
 
