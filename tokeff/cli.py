@@ -88,6 +88,10 @@ def _train_options(p: argparse.ArgumentParser, study: bool = False) -> None:
                    help=f"model preset: {', '.join(PRESETS)} (default tiny)")
     p.add_argument("--device", default=None if study else "auto",
                    help="auto (CUDA or MPS when present, else CPU), cpu, cuda, mps")
+    p.add_argument("--loss", metavar="SPEC,SPEC,...",
+                   help="training losses (default ce, the fixed one): e.g. ce,label-smoothing:0.1,z-loss:1e-4,focal:2; "
+                        "with several, every tokenizer is trained under each and the report says whether the ranking "
+                        "changes (evaluation is always cross-entropy)")
     p.add_argument("--seeds", metavar="N|S,S,...", type=_seeds,
                    help="training seeds (model initialisation and data order): a count (3: seeds 0, 1, 2) or a list; "
                         "rankings need at least 2 (default: --seed alone)")
@@ -187,6 +191,25 @@ def build_parser() -> argparse.ArgumentParser:
     _train_options(st, study=True)
     _common(st)
 
+    pr = sub.add_parser("probe", help="a small task where tokenization matters, scored on what a trained model writes",
+                        description="The arithmetic probe: tokeff's BPE with different number pre-splits (digits, "
+                                    "l2r3 = groups of three from the left, r2l3 = from the right, gpt2 = no number "
+                                    "rule) trains the same small LM on the same addition problems under the same "
+                                    "budget and loss; greedy completions of held-out problems, longer operands "
+                                    "included, are scored by exact match and per-digit accuracy.")
+    pr.add_argument("kind", choices=["arithmetic"], help="the probe")
+    pr.add_argument("--tokenizer", action="append", metavar="SPEC",
+                    help="digits, l2r3, r2l3, gpt2 (or any BPE pattern preset), bytes (repeatable; default the four "
+                         "number pre-splits)")
+    pr.add_argument("--budget", default=None, metavar="KIND=N", help="training budget per run (default flops=1e13)")
+    pr.add_argument("--loss", default="ce", metavar="SPEC,SPEC,...", help="training losses (default ce)")
+    pr.add_argument("--seeds", metavar="N|S,S,...", type=_seeds, default=3, help="model seeds (default 3)")
+    pr.add_argument("--vocab-size", type=int, default=1024, metavar="N", help="BPE vocabulary size (default 1024)")
+    pr.add_argument("--device", default="cpu", help="cpu (default), cuda, auto")
+    pr.add_argument("--out", default="results-probe", metavar="DIR", help="results folder (default: results-probe)")
+    pr.add_argument("--no-report", action="store_true", help="write the data files but no report")
+    _common(pr)
+
     t = sub.add_parser("train-bpe", help="train tokeff's byte-level BPE and save it",
                        description="Train tokeff's byte-level BPE on a corpus (all of it) and save it.")
     t.add_argument("--corpus", action="append", metavar="SPEC", required=True, help="corpus to learn from (repeatable)")
@@ -217,7 +240,7 @@ def _options(args: argparse.Namespace) -> dict:
                      ("baseline", "baseline"), ("reference", "reference_language"), ("metrics", "metrics"),
                      ("engine", "engine"), ("workers", "workers"), ("scheduler", "scheduler"),
                      ("train", "train"), ("budget", "budget"), ("model_size", "model"), ("device", "device"),
-                     ("seeds", "seeds")):
+                     ("seeds", "seeds"), ("loss", "losses")):
         if getattr(args, arg, None) is not None:
             opts[key] = getattr(args, arg)
     if getattr(args, "languages", None):
@@ -262,6 +285,20 @@ def _run(args: argparse.Namespace) -> int:
         grows = (result.record.study or {}).get("optimum_grows_with_compute", "")
         print(f"\nbest vocabulary grows with compute? {grows}")
         print(f"wrote {Path(args.out) / 'study.csv'}" + ("" if args.no_report else f" and {Path(args.out) / 'report.pdf'}"))
+    elif args.command == "probe":
+        from .probe.experiment import probe
+        from .probe.run import NUMBER_TOKENIZERS, PROBE_BUDGET, summarize
+        from .settings import _seeds as seed_list
+
+        result = probe(args.kind, args.tokenizer or list(NUMBER_TOKENIZERS), budget=args.budget or PROBE_BUDGET,
+                       losses=[x for x in args.loss.split(",") if x.strip()], seeds=seed_list(args.seeds),
+                       vocab_size=args.vocab_size, device=args.device, out=args.out, progress=not args.no_progress,
+                       report=not args.no_report, command=command)
+        table = summarize(result.scores).pivot_table(index=["tokenizer", "loss"], columns="digits", values="mean",
+                                                     sort=False)
+        print("exact match on held-out addition (mean over seeds), by operand length:")
+        print(table.to_string(float_format=lambda v: f"{v:.0%}"))
+        print(f"\nwrote {Path(args.out) / 'probe_scores.csv'}" + ("" if args.no_report else f" and {Path(args.out) / 'report.pdf'}"))
     elif args.command == "train-bpe":
         read = {k: v for k, v in _options(args).items() if k in ("lines", "errors", "languages")}
         path = api.train_bpe_file(args.corpus, args.vocab_size, pattern=args.pattern, special_tokens=args.special,

@@ -337,6 +337,8 @@ class Run:
         lm_runs: one row per (tokenizer, seed) training run, with whether it trained.
         lm_comparisons: every pair of trained tokenizers, with the paired interval of their
             difference in bits per byte, the seed spread, and the verdict.
+        lm_losses, lm_loss_agreement: with several training losses, bits per byte per (loss,
+            tokenizer), and Kendall's tau between the tokenizer rankings under every two losses.
         study: a study's table (one row per budget and tokenizer, :mod:`tokeff.study`).
         folder: the results folder, when one was written.
     """
@@ -348,6 +350,8 @@ class Run:
     cost: pd.DataFrame | None = None
     lm_runs: pd.DataFrame | None = None
     lm_comparisons: pd.DataFrame | None = None
+    lm_losses: pd.DataFrame | None = None
+    lm_loss_agreement: pd.DataFrame | None = None
     study: pd.DataFrame | None = None
     folder: Path | None = None
 
@@ -464,6 +468,7 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
         result.metrics = pd.concat([result.metrics, trained.rows], ignore_index=True) if len(trained.rows) else result.metrics
         result.curves, result.cost = trained.curves, trained.cost
         result.lm_runs, result.lm_comparisons = trained.runs, trained.comparisons
+        result.lm_losses, result.lm_loss_agreement = trained.loss_table, trained.loss_agreement
         rec.training = trained.record
         rec.timings["train_seconds"] = round(time.time() - t0, 3)
     if folder is not None and not follower:

@@ -49,6 +49,9 @@ class TrainSettings:
         eval_bytes: evaluation text per corpus, in UTF-8 bytes (the same text for every tokenizer).
         amp: ``"bf16"``: bf16 autocast on CUDA (ignored on other devices).
         compile: run the model through ``torch.compile``.
+        losses: the training losses (:mod:`tokeff.lm.losses`): ``ce`` is the fixed default; with
+            several, every tokenizer is trained under each (evaluation is always cross-entropy),
+            and the first is the one ``metrics.csv`` reports.
     """
 
     budget: str | None = None
@@ -58,6 +61,7 @@ class TrainSettings:
     eval_bytes: int = 4_000
     amp: str | None = None
     compile: bool = False
+    losses: tuple[str, ...] = ("ce",)
 
 
 @dataclass(frozen=True)
@@ -109,8 +113,10 @@ class Settings:
         top = {k: options[k] for k in ("engine", "workers", "scheduler", "cache", "refresh", "report", "progress")
                if k in options}
         training = s.training
-        train_keys = {k: options[k] for k in ("budget", "model", "device", "seeds", "eval_bytes", "amp", "compile")
-                      if k in options}
+        train_keys = {k: options[k] for k in ("budget", "model", "device", "seeds", "eval_bytes", "amp", "compile",
+                                              "losses") if k in options}
+        if "losses" in train_keys:
+            train_keys["losses"] = _losses(train_keys["losses"])
         if "seed" in options and "seeds" not in options:
             train_keys["seeds"] = (options["seed"],)
         if "seeds" in train_keys:
@@ -121,6 +127,14 @@ class Settings:
             training = replace(training or TrainSettings(), **train_keys)
         return replace(s, read=replace(s.read, **read), metrics=replace(s.metrics, **metrics), training=training,
                        **top)
+
+
+def _losses(value: Any) -> tuple[str, ...]:
+    """Loss specs, checked and written the one way (``"z-loss"`` -> ``"z-loss:0.0001"``)."""
+    from .lm.losses import parse_losses
+
+    text = value if isinstance(value, str) else ",".join(value)
+    return tuple(loss.spec for loss in parse_losses(text))
 
 
 def _seeds(value: Any) -> tuple[int, ...]:
@@ -146,6 +160,7 @@ KEYWORDS: dict[str, str] = {
     "train": "training (True: train the shared LM)", "budget": "training.budget", "model": "training.model",
     "device": "training.device", "seeds": "training.seeds (a count or a list)", "eval_bytes": "training.eval_bytes",
     "amp": "training.amp (bf16 on CUDA)", "compile": "training.compile",
+    "losses": "training.losses (e.g. 'ce,label-smoothing:0.1,z-loss:1e-4')",
     "cache": "cache", "refresh": "refresh", "report": "report", "progress": "progress",
 }
 

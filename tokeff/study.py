@@ -194,6 +194,7 @@ def study(
     result.metrics = pd.concat([result.metrics, trained_last.rows], ignore_index=True)
     result.curves, result.cost = trained_last.curves, trained_last.cost
     result.lm_runs, result.lm_comparisons = trained_last.runs, trained_last.comparisons
+    result.lm_losses, result.lm_loss_agreement = trained_last.loss_table, trained_last.loss_agreement
     record.training = trained_last.record
     study_table = pd.DataFrame(rows)
     record.study = {"vocab_sizes": sorted(set(vocab_sizes)), "pattern": pattern, "preset": preset, "budgets": plan,
@@ -270,9 +271,9 @@ def _summarize_budget(budget: str, trained, loaded, settings: Settings) -> tuple
         if all(x.tokens is not None for x in losses):
             w = None
             if boot.replicates > 0:
-                from .lm.compare import _weights
+                from .lm.compare import doc_weights
 
-                w = _weights(losses[0].slots, boot)
+                w = doc_weights(losses[0].slots, boot)
             x = np.array([r["bytes_per_token"] for r in ok])
             y = np.array([r["bits_per_byte"] for r in ok])
             xr = np.stack([compression_replicates(x_, boot, w) for x_ in losses], axis=1) if w is not None else None

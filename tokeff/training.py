@@ -65,8 +65,12 @@ class Training:
     comparisons: pd.DataFrame | None
     record: TrainingRecord
     #: per tokenizer, the losses on the evaluation documents averaged over seeds (for experiments
-    #: that compare further, such as the study's Spearman rho)
+    #: that compare further, such as the study's Spearman rho), under the first training loss
     losses: dict[str, Any] | None = None
+    #: with several training losses: bits per byte per (loss, tokenizer), and Kendall's tau
+    #: between the tokenizer rankings under every two losses
+    loss_table: pd.DataFrame | None = None
+    loss_agreement: pd.DataFrame | None = None
 
 
 def lm_eval_documents(corpora: Sequence[Corpus], eval_bytes: Sequence[int] | None = None,
@@ -174,7 +178,7 @@ def train(loaded: "Loaded", described: Sequence[CorpusRecord], settings: Setting
                                               else "float32")
     runs: list[dict[str, Any]] = []
     curves: list[pd.DataFrame] = []
-    docs: dict[tuple[str, int], np.ndarray] = {}
+    docs: dict[tuple[str, str, int], np.ndarray] = {}
     plans: list[_Plan] = []
     for tok in loaded.tokenizers:
         if tok.vocab_size > MAX_LM_VOCAB:
@@ -189,14 +193,16 @@ def train(loaded: "Loaded", described: Sequence[CorpusRecord], settings: Setting
             record.skipped.append({"tokenizer": tok.name, "reason": reason, "needed_flops": need})
             continue
         plans.append(plan)
-        for seed in training.seeds:
-            run, curve, doc_nats = _run(plan.tokenizer, seed, training, budget, device.type, corpora, described,
-                                        evals, cache, settings, folder, note, train_set)
-            runs.append(run)
-            curves.append(curve)
-            docs[(tok.name, seed)] = doc_nats
-            if folder is not None and ranks.main:
-                results.write_csv(folder / results.CURVES_FILE, _curves(curves))
+    for loss in training.losses:
+        for plan in plans:
+            for seed in training.seeds:
+                run, curve, doc_nats = _run(plan.tokenizer, seed, loss, training, budget, device.type, corpora,
+                                            described, evals, cache, settings, folder, note, train_set)
+                runs.append(run)
+                curves.append(curve)
+                docs[(loss, plan.tokenizer.name, seed)] = doc_nats
+                if folder is not None and ranks.main:
+                    results.write_csv(folder / results.CURVES_FILE, _curves(curves))
     return _summarize(plans, runs, curves, docs, evals, training, settings, record, criterion, corpus_name, folder)
 
 
@@ -212,61 +218,66 @@ class _Lazy:
         return self.value
 
 
-def _run(tok: "Tokenizer", seed: int, training: TrainSettings, budget: str, device_type: str,
+def _run(tok: "Tokenizer", seed: int, loss: str, training: TrainSettings, budget: str, device_type: str,
          corpora: Sequence[Corpus], described: Sequence[CorpusRecord], evals: list[Document],
          cache: "ResultsCache | None", settings: Settings, folder: Path | None, note: Callable[[str], None],
          texts: _Lazy) -> tuple[dict[str, Any], pd.DataFrame, np.ndarray]:
-    """One (tokenizer, seed) run: from the cache, or trained (and stored). Under torchrun, rank 0's
+    """One (tokenizer, seed, loss) run: from the cache, or trained (and stored). Under torchrun, rank 0's
     cache decides for every rank, and only rank 0 has a cache and removes checkpoints."""
     from .lm.distributed import launched
 
     ranks = launched()
     corpus_name = "+".join(c.name for c in corpora)
-    # the key: every training setting, with this seed and the device as it resolves here
-    keyed = replace(training, budget=budget, seeds=(seed,), device=device_type)
+    # the key: every training setting, with this seed and loss and the device as it resolves here
+    keyed = replace(training, budget=budget, seeds=(seed,), losses=(loss,), device=device_type)
     entry = None
     if cache is not None:
         entry = cache.cached("train", _RUN_PARTS, corpus=corpus_name, corpora_content=[d.fingerprint for d in described],
                              tokenizer=tok.name, tokenizer_content=tok.fingerprint(), settings=keyed)
     stored = ranks.share(None if settings.refresh or entry is None else entry.get())
     if stored is None:
-        ckpt = folder / "checkpoints" / f"{_slug(tok.name)}-seed{seed}" if folder is not None else None
-        stored = _train_one(tok, seed, training, budget, texts(), evals, ckpt, settings.progress, note)
+        ckpt = (folder / "checkpoints" / _slug(f"{tok.name}-seed{seed}" + (f"-{loss}" if loss != "ce" else ""))
+                if folder is not None else None)
+        stored = _train_one(tok, seed, loss, training, budget, texts(), evals, ckpt, settings.progress, note)
         if entry is not None:
             entry.put(stored)
         if ckpt is not None and ranks.main:
             shutil.rmtree(ckpt, ignore_errors=True)
     else:
-        note(f"{tok.name} (seed {seed}): reusing the cached training run")
+        note(f"{_what(tok.name, seed, loss)}: reusing the cached training run")
     run_table, curve, doc_table = stored
     run = run_table.iloc[0].to_dict()
     run["doc_tokens"] = doc_table["tokens"].to_numpy(dtype=np.int64)
     return run, curve, doc_table["nats"].to_numpy(dtype=np.float64)
 
 
-def _train_one(tok: "Tokenizer", seed: int, training: TrainSettings, budget: str, train_set: list[str],
+def _what(name: str, seed: int, loss: str) -> str:
+    return f"{name} (seed {seed}" + (f", loss {loss})" if loss != "ce" else ")")
+
+
+def _train_one(tok: "Tokenizer", seed: int, loss: str, training: TrainSettings, budget: str, train_set: list[str],
                evals: list[Document], ckpt: Path | None, progress: bool,
                note: Callable[[str], None]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Train (or resume) one run; its run row, learning curve and per-document nats."""
     from .lm import train_lm
 
     kwargs = dict(model=training.model, budget=budget, seed=seed, device=training.device, progress=progress,
-                  amp=training.amp, compile=training.compile)
+                  amp=training.amp, compile=training.compile, loss=loss)
     eval_texts = [d.text for d in evals]
     if ckpt is not None and (ckpt / "checkpoint.pt").exists():
-        note(f"{tok.name} (seed {seed}): resuming from the checkpoint in {ckpt}")
+        note(f"{_what(tok.name, seed, loss)}: resuming from the checkpoint in {ckpt}")
     try:
         result = train_lm(tok, train_set, eval_texts, checkpoint_dir=ckpt, resume=ckpt is not None, **kwargs)
     except ValueError as e:
         if ckpt is None or "different run" not in str(e):
             raise
-        note(f"{tok.name} (seed {seed}): the checkpoint in {ckpt} is from other settings; starting afresh")
+        note(f"{_what(tok.name, seed, loss)}: the checkpoint in {ckpt} is from other settings; starting afresh")
         shutil.rmtree(ckpt, ignore_errors=True)
         result = train_lm(tok, train_set, eval_texts, checkpoint_dir=ckpt, resume=True, **kwargs)
-    note(f"trained {tok.name} (seed {seed}): {result.bits_per_byte:.3f} bits/byte after {result.steps} steps "
+    note(f"trained {_what(tok.name, seed, loss)}: {result.bits_per_byte:.3f} bits/byte after {result.steps} steps "
          f"({result.train_bytes_seen / 1e6:.2f} MB seen, {result.wall_seconds:.1f} s)")
     run = pd.DataFrame([{
-        "tokenizer": tok.name, "seed": seed, "vocab_size": tok.vocab_size, "steps": result.steps,
+        "tokenizer": tok.name, "seed": seed, "loss": loss, "vocab_size": tok.vocab_size, "steps": result.steps,
         "bits_per_byte": result.bits_per_byte, "unigram_bits_per_byte": result.unigram_bits_per_byte,
         "token_perplexity": result.token_perplexity, "word_perplexity": result.word_perplexity,
         "eval_nats": result.eval_nats, "eval_tokens": result.eval_tokens, "eval_bytes": result.eval_bytes,
@@ -277,44 +288,104 @@ def _train_one(tok: "Tokenizer", seed: int, training: TrainSettings, budget: str
         "loss_function": result.loss_function, "device": result.device, "train_texts": len(train_set),
         "model_config": json.dumps(result.model_config.to_dict()),
     }])
-    curve = result.curve.assign(tokenizer=tok.name, seed=seed)
+    curve = result.curve.assign(tokenizer=tok.name, seed=seed, loss=loss)
     return run, curve, pd.DataFrame({"nats": result.doc_nats, "tokens": result.doc_tokens})
 
 
 #: Columns of ``lm_runs.csv``, in order.
-RUN_COLUMNS = ["tokenizer", "seed", "vocab_size", "steps", "trained", "reason", "bits_per_byte", "unigram_bits_per_byte",
+RUN_COLUMNS = ["tokenizer", "seed", "loss", "vocab_size", "steps", "trained", "reason", "bits_per_byte", "unigram_bits_per_byte",
                "token_perplexity", "word_perplexity", "train_flops", "train_tokens_seen", "train_bytes_seen",
                "flops_per_token", "wall_seconds", "achieved_flops_per_second", "mfu"]
 
 
 def _summarize(plans: list[_Plan], runs: list[dict[str, Any]], curves: list[pd.DataFrame],
-               docs: dict[tuple[str, int], np.ndarray], evals: list[Document], training: TrainSettings,
+               docs: dict[tuple[str, str, int], np.ndarray], evals: list[Document], training: TrainSettings,
                settings: Settings, record: TrainingRecord, criterion: "Criterion", corpus_name: str,
                folder: Path | None) -> Training:
-    """Judge every run, average over seeds with intervals, compare the trained tokenizers."""
-    from .lm import cost_table
-    from .lm.compare import DocLosses, bpb_interval, compare, judge_run, needed_flops, seed_sd
+    """Judge every run, average over seeds with intervals, compare the trained tokenizers (under
+    each loss), and say whether the ranking of tokenizers survives the loss."""
+    from .docid import doc_keys
+    from .lm.compare import judge_run
     from .lm.distributed import launched
     from .lm.throughput import mfu
-    from .docid import doc_keys
     from .metrics.bootstrap import Bootstrap
-    from .metrics.training import (BITS_PER_BYTE, BITS_PER_BYTE_SEED_SD, TOKEN_PERPLEXITY, TRAIN_BYTES_SEEN,
-                                   TRAIN_FLOPS, TRAIN_TOKENS_SEEN, UNIGRAM_BITS_PER_BYTE, WORD_PERPLEXITY)
 
     m = settings.metrics
     boot = Bootstrap(m.bootstrap_replicates, m.confidence, m.seed)
     slots = doc_keys([d.doc_id or f"#{i}" for i, d in enumerate(evals)])
     doc_bytes = np.fromiter((len(d.text.encode("utf-8")) for d in evals), dtype=np.int64, count=len(evals))
     for run in runs:
-        curve = next(c for c in curves if c["tokenizer"].iloc[0] == run["tokenizer"] and c["seed"].iloc[0] == run["seed"])
+        curve = next(c for c in curves if (c["tokenizer"].iloc[0], c["seed"].iloc[0], c["loss"].iloc[0])
+                     == (run["tokenizer"], run["seed"], run["loss"]))
         verdict = judge_run(list(zip(curve["step"], curve["bits_per_byte"])), int(run["steps"]), run["bits_per_byte"],
                             run["unigram_bits_per_byte"], criterion)
         run["trained"], run["reason"] = verdict.trained, verdict.reason
         run["mfu"] = mfu(run["achieved_flops_per_second"], record.peak_flops_per_second or 0.0)
     trained_steps = [int(r["steps"]) for r in runs if r["trained"]]
+    per_loss = {loss: _one_loss(loss, plans, [r for r in runs if r["loss"] == loss], docs, doc_bytes, slots, boot,
+                                criterion, trained_steps, corpus_name, len(evals))
+                for loss in training.losses}
+    main = per_loss[training.losses[0]]
+    record.skipped += main.skipped
+    first_run = runs[0] if runs else {}
+    record.loss_function = "; ".join(dict.fromkeys(str(r.get("loss_function", "")) for r in runs))
+    record.device = str(first_run.get("device", ""))
+    record.train_texts = int(first_run.get("train_texts", 0) or 0)
+    record.model_config = json.loads(first_run["model_config"]) if runs else {}
+    record.runs = [{k: _plain(r[k]) for k in ("tokenizer", "seed", "loss", "steps", "trained", "reason", "wall_seconds",
+                                              "train_flops", "tokens_per_step", "achieved_flops_per_second", "mfu")
+                    if k in r} for r in runs]
+    runs_table = pd.DataFrame(runs, columns=RUN_COLUMNS) if runs else None
+    comparisons = [c for part in per_loss.values() for c in part.comparisons]
+    comparison_table = pd.DataFrame(comparisons) if comparisons else None
+    losses_table = agreement = None
+    if len(training.losses) > 1:
+        losses_table = pd.DataFrame([row for part in per_loss.values() for row in part.summary])
+        agreement = _loss_agreement(per_loss, runs, boot)
+        record.loss_agreement = agreement.to_dict("records") if agreement is not None else []
+    if folder is not None and launched().main:  # under torchrun, rank 0 writes
+        for name, table in ((results.COST_FILE, main.cost), (RUNS_FILE, runs_table),
+                            (COMPARISONS_FILE, comparison_table), (LOSSES_FILE, losses_table),
+                            (AGREEMENT_FILE, agreement)):
+            if table is not None:
+                results.write_csv(folder / name, table)
+    table = results.tidy(main.rows) if main.rows else pd.DataFrame(columns=results.METRIC_COLUMNS)
+    return Training(table, _curves(curves) if curves else None, main.cost, runs_table, comparison_table, record,
+                    main.losses, losses_table, agreement)
+
+
+LOSSES_FILE = "lm_losses.csv"
+AGREEMENT_FILE = "lm_loss_agreement.csv"
+
+
+@dataclass
+class _LossSummary:
+    """One training loss's results: metric rows, the per-tokenizer summary, comparisons."""
+
+    rows: list[dict[str, Any]]
+    summary: list[dict[str, Any]]
+    comparisons: list[dict[str, Any]]
+    losses: dict[str, Any]
+    seed_bpb: dict[str, list[float]]
+    trained: list[str]
+    skipped: list[dict[str, Any]]
+    cost: pd.DataFrame | None
+
+
+def _one_loss(loss: str, plans: list[_Plan], runs: list[dict[str, Any]], docs: dict[tuple[str, str, int], np.ndarray],
+              doc_bytes: np.ndarray, slots: np.ndarray, boot: Any, criterion: "Criterion", trained_steps: list[int],
+              corpus_name: str, n_docs: int) -> _LossSummary:
+    """Average one loss's runs over seeds with intervals, and compare the tokenizers that trained."""
+    from .lm import cost_table
+    from .lm.compare import DocLosses, bpb_interval, compare, needed_flops, seed_sd
+    from .metrics.training import (BITS_PER_BYTE, BITS_PER_BYTE_SEED_SD, TOKEN_PERPLEXITY, TRAIN_BYTES_SEEN,
+                                   TRAIN_FLOPS, TRAIN_TOKENS_SEEN, UNIGRAM_BITS_PER_BYTE, WORD_PERPLEXITY)
+
     rows: list[dict[str, Any]] = []
+    summary: list[dict[str, Any]] = []
     losses: dict[str, DocLosses] = {}
     seed_bpb: dict[str, list[float]] = {}
+    skipped: list[dict[str, Any]] = []
     costs: list[pd.DataFrame] = []
     for plan in plans:
         name = plan.tokenizer.name
@@ -322,24 +393,28 @@ def _summarize(plans: list[_Plan], runs: list[dict[str, Any]], curves: list[pd.D
         if not mine:
             continue
         first = mine[0]
-        nats = np.mean([docs[(name, r["seed"])] for r in mine], axis=0)
+        nats = np.mean([docs[(loss, name, r["seed"])] for r in mine], axis=0)
         losses[name] = DocLosses(nats, doc_bytes, slots, first["doc_tokens"])
         seed_bpb[name] = [float(r["bits_per_byte"]) for r in mine]
         value, lo, hi = bpb_interval(losses[name], boot)
         sd = seed_sd(seed_bpb[name])
         untrained = [r for r in mine if not r["trained"]]
         note = f"seeds={len(mine)}" + (f"; seed sd={sd:.4f}" if len(mine) > 1 else "")
+        if loss != "ce":
+            note = f"loss={loss}; " + note
         if untrained:
             steps_needed = max(trained_steps) if trained_steps else 4 * int(first["steps"])
             need = needed_flops(max(steps_needed, int(first["steps"]) + 1), plan.tokens_per_step, plan.flops_per_token)
             why = untrained[0]["reason"]
             note += f"; untrained: {why}; needs about flops={need:.1e}"
-            record.skipped.append({"tokenizer": name, "reason": f"did not train: {why}", "needed_flops": need,
-                                   "trained_but_not_ranked": True})
+            skipped.append({"tokenizer": name, "reason": f"did not train: {why}", "needed_flops": need,
+                            "trained_but_not_ranked": True})
+        summary.append({"loss": loss, "tokenizer": name, "bits_per_byte": value, "ci_low": lo, "ci_high": hi,
+                        "seed_sd": sd, "seeds": len(mine), "trained": not untrained})
         eval_tokens, eval_words = int(first["eval_tokens"]), int(first["eval_words"])
         mean_nats = float(nats.sum())
         base = dict(corpus=corpus_name, language="all", tokenizer=name)
-        out = [BITS_PER_BYTE.row("all", value, lo, hi, len(evals), note),
+        out = [BITS_PER_BYTE.row("all", value, lo, hi, n_docs, note),
                TOKEN_PERPLEXITY.row("all", _exp(mean_nats / eval_tokens) if eval_tokens else math.nan, n=eval_tokens),
                WORD_PERPLEXITY.row("all", _exp(mean_nats / eval_words) if eval_words else math.nan, n=eval_words),
                UNIGRAM_BITS_PER_BYTE.row("all", float(first["unigram_bits_per_byte"]), n=eval_tokens),
@@ -352,28 +427,52 @@ def _summarize(plans: list[_Plan], runs: list[dict[str, Any]], curves: list[pd.D
         costs.append(cost_table(eval_tokens / int(first["eval_bytes"]), eval_tokens / max(1, eval_words),
                                 plan.tokenizer.vocab_size, tokenizer=name))
     # every pair of tokenizers all of whose runs trained
-    ranked = [p.tokenizer.name for p in plans if p.tokenizer.name in losses
-              and all(r["trained"] for r in runs if r["tokenizer"] == p.tokenizer.name)]
+    ranked = [n for n in losses if all(r["trained"] for r in runs if r["tokenizer"] == n)]
     ranked.sort(key=lambda n: losses[n].bits_per_byte)
-    comparisons = [asdict(compare(a, b, losses[a], losses[b], seed_bpb[a], seed_bpb[b], boot, criterion))
+    comparisons = [{"loss": loss, **asdict(compare(a, b, losses[a], losses[b], seed_bpb[a], seed_bpb[b], boot, criterion))}
                    for a, b in combinations(ranked, 2)]
-    first_run = runs[0] if runs else {}
-    record.loss_function = str(first_run.get("loss_function", ""))
-    record.device = str(first_run.get("device", ""))
-    record.train_texts = int(first_run.get("train_texts", 0) or 0)
-    record.model_config = json.loads(first_run["model_config"]) if runs else {}
-    record.runs = [{k: _plain(r[k]) for k in ("tokenizer", "seed", "steps", "trained", "reason", "wall_seconds",
-                                              "train_flops", "tokens_per_step", "achieved_flops_per_second", "mfu")
-                    if k in r} for r in runs]
-    runs_table = pd.DataFrame(runs, columns=RUN_COLUMNS) if runs else None
-    comparison_table = pd.DataFrame(comparisons) if comparisons else None
     cost = pd.concat(costs, ignore_index=True) if costs else None
-    if folder is not None and launched().main:  # under torchrun, rank 0 writes
-        for name, table in ((results.COST_FILE, cost), (RUNS_FILE, runs_table), (COMPARISONS_FILE, comparison_table)):
-            if table is not None:
-                results.write_csv(folder / name, table)
-    table = results.tidy(rows) if rows else pd.DataFrame(columns=results.METRIC_COLUMNS)
-    return Training(table, _curves(curves) if curves else None, cost, runs_table, comparison_table, record, losses)
+    return _LossSummary(rows, summary, comparisons, losses, seed_bpb, ranked, skipped, cost)
+
+
+def _loss_agreement(per_loss: dict[str, _LossSummary], runs: list[dict[str, Any]], boot: Any) -> pd.DataFrame | None:
+    """Kendall's τ between the rankings of the tokenizers (by bits per byte) under every two
+    losses, over the tokenizers that trained under both: its interval over evaluation documents
+    (paired replicates) and, with two seeds or more, over seeds (:func:`tokeff.lm.ranking.ranking_agreement`)."""
+    from .lm.compare import doc_weights, kendall_interval, replicates
+    from .lm.ranking import ranking_agreement
+
+    out = []
+    names = list(per_loss)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            both = [t for t in per_loss[a].trained if t in per_loss[b].trained]
+            row: dict[str, Any] = {"a": a, "b": b, "tokenizers": len(both)}
+            if len(both) < 3:
+                row.update(tau=math.nan, ci_low=math.nan, ci_high=math.nan, seed_ci_low=math.nan,
+                           seed_ci_high=math.nan, note="fewer than 3 tokenizers trained under both losses")
+                out.append(row)
+                continue
+            x = np.array([per_loss[a].losses[t].bits_per_byte for t in both])
+            y = np.array([per_loss[b].losses[t].bits_per_byte for t in both])
+            if boot.replicates > 0:
+                w = doc_weights(per_loss[a].losses[both[0]].slots, boot)
+                xr = np.stack([replicates(per_loss[a].losses[t], boot, w) for t in both], axis=1)
+                yr = np.stack([replicates(per_loss[b].losses[t], boot, w) for t in both], axis=1)
+                tau, lo, hi = kendall_interval(xr, yr, x, y, boot)
+            else:
+                from .lm.compare import kendall_tau
+
+                tau, lo, hi = kendall_tau(x, y), math.nan, math.nan
+            row.update(tau=tau, ci_low=lo, ci_high=hi, seed_ci_low=math.nan, seed_ci_high=math.nan, note="")
+            table = pd.DataFrame([r for r in runs if r["loss"] in (a, b) and r["tokenizer"] in both],
+                                 columns=["tokenizer", "loss", "seed", "bits_per_byte"])
+            if table["seed"].nunique() >= 2:
+                seeds = ranking_agreement(table, confidence=boot.confidence, rng_seed=boot.seed)
+                if len(seeds):
+                    row.update(seed_ci_low=float(seeds["ci_low"].iloc[0]), seed_ci_high=float(seeds["ci_high"].iloc[0]))
+            out.append(row)
+    return pd.DataFrame(out) if out else None
 
 
 def _exp(x: float) -> float:
@@ -389,5 +488,5 @@ def _plain(v: Any) -> Any:
 
 def _curves(curves: list[pd.DataFrame]) -> pd.DataFrame:
     df = pd.concat(curves, ignore_index=True)
-    first = ["tokenizer", "seed"]
+    first = ["tokenizer", "seed", "loss"]
     return df[first + [c for c in df.columns if c not in first]]

@@ -123,13 +123,15 @@ class DocLosses:
         return float(self.nats.sum() / (LN2 * self.bytes.sum()))
 
 
-def _weights(slots: np.ndarray, boot: Bootstrap) -> np.ndarray:
+def doc_weights(slots: np.ndarray, boot: Bootstrap) -> np.ndarray:
+    """The bootstrap weights of documents by their slots, shape ``(documents, B)``: the same for
+    every tokenizer and loss, which is what makes every interval here a paired one."""
     return boot.weights(np.asarray(slots, dtype=np.int64) & (SLOTS - 1))
 
 
 def replicates(losses: DocLosses, boot: Bootstrap, weights: np.ndarray | None = None) -> np.ndarray:
     """Bits per byte in each bootstrap replicate, shape ``(B,)``."""
-    w = _weights(losses.slots, boot) if weights is None else weights
+    w = doc_weights(losses.slots, boot) if weights is None else weights
     with np.errstate(divide="ignore", invalid="ignore"):
         return (w.T @ losses.nats) / (LN2 * (w.T @ losses.bytes.astype(np.float64)))
 
@@ -138,7 +140,7 @@ def compression_replicates(losses: DocLosses, boot: Bootstrap, weights: np.ndarr
     """Bytes per token on the evaluation documents in each bootstrap replicate, shape ``(B,)``."""
     if losses.tokens is None:
         raise ValueError("these losses carry no token counts")
-    w = _weights(losses.slots, boot) if weights is None else weights
+    w = doc_weights(losses.slots, boot) if weights is None else weights
     with np.errstate(divide="ignore", invalid="ignore"):
         return (w.T @ losses.bytes.astype(np.float64)) / (w.T @ losses.tokens.astype(np.float64))
 
@@ -158,7 +160,7 @@ def paired_difference(a: DocLosses, b: DocLosses, boot: Bootstrap) -> tuple[floa
     diff = a.bits_per_byte - b.bits_per_byte
     if boot.replicates <= 0:
         return diff, math.nan, math.nan
-    w = _weights(a.slots, boot)
+    w = doc_weights(a.slots, boot)
     lo, hi = boot.interval(replicates(a, boot, w) - replicates(b, boot, w))
     return diff, lo, hi
 

@@ -13,7 +13,8 @@ from ..errors import TokeffError
 from ..metrics.registry import all_metrics
 from ..metrics.registry import metric as registered_metric
 from ..record import CorpusRecord, RunRecord, TrainingRecord
-from ..results import COST_FILE, CURVES_FILE, METRICS_FILE, TOKEN_LENGTHS_FILE, read_metrics, read_optional_csv
+from ..results import (COST_FILE, CURVES_FILE, METRIC_COLUMNS, METRICS_FILE, TOKEN_LENGTHS_FILE, read_metrics,
+                       read_optional_csv)
 from .names import language_label, short_names
 from .style import TokenizerStyle
 
@@ -59,6 +60,10 @@ class ReportData:
         lm_runs, lm_comparisons: the training runs (one per tokenizer and seed, with whether each
             trained) and the pairwise comparisons of trained tokenizers, ``None`` when absent.
         study: a study's table (one row per budget and tokenizer), ``None`` when absent.
+        lm_losses, lm_loss_agreement: bits per byte per (training loss, tokenizer) and Kendall's
+            tau between the rankings under every two losses, ``None`` unless several losses ran.
+        probe_scores, probe_runs: an arithmetic probe's accuracies and training runs
+            (:mod:`tokeff.probe.experiment`), ``None`` when absent.
         style: labels, colours and markers of every tokenizer.
         corpora: corpus names in run order.
     """
@@ -73,6 +78,10 @@ class ReportData:
     lm_runs: pd.DataFrame | None = None
     lm_comparisons: pd.DataFrame | None = None
     study: pd.DataFrame | None = None
+    lm_losses: pd.DataFrame | None = None
+    lm_loss_agreement: pd.DataFrame | None = None
+    probe_scores: pd.DataFrame | None = None
+    probe_runs: pd.DataFrame | None = None
     corpora: list[str] = field(default_factory=list)
     _by_metric: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
     _index: dict[tuple[str, str, str, str], dict[str, Any]] | None = field(default=None, repr=False)
@@ -213,10 +222,17 @@ def _tokenizer_order(run: RunRecord, metrics: pd.DataFrame, *extra: pd.DataFrame
 
 def load(folder: Path) -> ReportData:
     """Read a results folder. Raises :class:`TokeffError` when it holds no metrics."""
+    from ..probe.experiment import RUNS_FILE as PROBE_RUNS
+    from ..probe.experiment import SCORES_FILE as PROBE_SCORES
+
     folder = Path(folder)
-    if not (folder / METRICS_FILE).exists():
+    probe_scores = _nonempty(read_optional_csv(folder, PROBE_SCORES))
+    if (folder / METRICS_FILE).exists():
+        metrics = read_metrics(folder)
+    elif probe_scores is not None:  # a probe's folder: no tokenizer metrics, only its own tables
+        metrics = pd.DataFrame(columns=METRIC_COLUMNS)
+    else:
         raise TokeffError(f"{folder} has no {METRICS_FILE}: run `tokeff analyze --out {folder}` first")
-    metrics = read_metrics(folder)
     for col in ("corpus", "language", "tokenizer", "metric", "unit", "note"):
         metrics[col] = metrics[col].fillna("").astype(str)
     for col in ("value", "ci_low", "ci_high"):
@@ -226,17 +242,20 @@ def load(folder: Path) -> ReportData:
     curves = _nonempty(read_optional_csv(folder, CURVES_FILE))
     cost = _nonempty(read_optional_csv(folder, COST_FILE))
     lengths = _nonempty(read_optional_csv(folder, TOKEN_LENGTHS_FILE))
-    order = _tokenizer_order(run, metrics, curves, cost, lengths)
+    order = _tokenizer_order(run, metrics, curves, cost, lengths, probe_scores)
     style = TokenizerStyle.build(order, short_names(order))
     corpora = [c.name for c in run.corpora if c.name]
     corpora += sorted(set(metrics["corpus"]) - set(corpora) - {""})
     from ..study import STUDY_FILE
-    from ..training import COMPARISONS_FILE, RUNS_FILE
+    from ..training import AGREEMENT_FILE, COMPARISONS_FILE, LOSSES_FILE, RUNS_FILE
 
     return ReportData(folder, metrics, run, curves, cost, lengths, style, corpora=corpora,
                       lm_runs=_nonempty(read_optional_csv(folder, RUNS_FILE)),
                       lm_comparisons=_nonempty(read_optional_csv(folder, COMPARISONS_FILE)),
-                      study=_nonempty(read_optional_csv(folder, STUDY_FILE)))
+                      study=_nonempty(read_optional_csv(folder, STUDY_FILE)),
+                      lm_losses=_nonempty(read_optional_csv(folder, LOSSES_FILE)),
+                      lm_loss_agreement=_nonempty(read_optional_csv(folder, AGREEMENT_FILE)),
+                      probe_scores=probe_scores, probe_runs=_nonempty(read_optional_csv(folder, PROBE_RUNS)))
 
 
 def note_value(notes: "pd.Series | list[str]", key: str) -> str:

@@ -14,8 +14,10 @@ from .compression import compression_page, token_length_page
 from .conclusions import conclusions_page
 from .cost import cost_page
 from .fertility import fertility_page
+from .losses import losses_page
 from .metrics_table import metrics_table_page
 from .parity import parity_page
+from .probe import probe_page
 from .study import study_page
 from .sweep import sweep_page
 from .title import title_page
@@ -31,6 +33,8 @@ PAGES: list[Callable[[ReportData], Section | None]] = [
     sweep_page,
     study_page,
     training_page,
+    losses_page,
+    probe_page,
     cost_page,
     metrics_table_page,
 ]

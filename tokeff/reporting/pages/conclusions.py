@@ -14,6 +14,9 @@ from ..findings import (
     skipped_findings,
     training_findings,
 )
+from .losses import loss_findings
+from .probe import probe_findings
+from .study import study_findings
 
 
 def conclusions_page(d: ReportData) -> Section | None:
@@ -37,14 +40,18 @@ def conclusions_page(d: ReportData) -> Section | None:
     train = training_findings(d)
     if train:
         b += [Heading("Model quality at equal compute"), Bullets(train)]
-    from .study import study_findings
-
     study = study_findings(d)
     if study:
         b += [Heading("What a vocabulary size buys"), Bullets(study)]
+    losses = loss_findings(d)
+    if losses:
+        b += [Heading("Does the ranking survive the training loss?"), Bullets(losses)]
+    probe = probe_findings(d)
+    if probe:
+        b += [Heading("Arithmetic: the tokenizer or the loss?"), Bullets(probe)]
     other = fertility_findings(d) + health_findings(d) + dropped_findings(d) + skipped_findings(d)
     if other:
         b += [Heading("Also worth knowing"), Bullets(other)]
     # Tables last: the sentences above are the answer and should all fit on page 2.
     b += tables
-    return section if (comp or prem or train or study or other) else None
+    return section if b else None

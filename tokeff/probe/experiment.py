@@ -1,0 +1,64 @@
+"""``python -m tokeff probe arithmetic``: the arithmetic probe as a results folder and a report.
+
+Runs :func:`tokeff.probe.run.run_arithmetic` and writes, beside ``run.json``:
+
+* ``probe_scores.csv``: one row per (tokenizer, loss, seed, operation, operand length): exact-match
+  and per-digit accuracy on held-out problems, and how many;
+* ``probe_runs.csv``: one row per training run (steps, FLOPs, bits per byte on held-out problems);
+* ``report.pdf`` / ``report.md``: accuracy per tokenizer and operand length with the seed spread,
+  and whether the tokenizer or the loss moves accuracy more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .. import results
+from ..pipeline import new_record, print_note
+from ..settings import Settings
+from .arithmetic import ArithmeticTask
+from .run import NUMBER_TOKENIZERS, PROBE_BUDGET, ProbeResult, factor_spread, run_arithmetic
+
+SCORES_FILE = "probe_scores.csv"
+RUNS_FILE = "probe_runs.csv"
+
+#: The probes ``python -m tokeff probe KIND`` knows.
+KINDS = ("arithmetic",)
+
+
+def probe(kind: str = "arithmetic", tokenizers: Sequence[Any] = NUMBER_TOKENIZERS, *,
+          task: ArithmeticTask = ArithmeticTask(), budget: str = PROBE_BUDGET, losses: Sequence[str] = ("ce",),
+          seeds: Sequence[int] = (0,), vocab_size: int = 1024, device: str = "cpu", out: str | Path | None = None,
+          progress: bool = True, report: bool = True, note: Callable[[str], None] = print_note,
+          command: str | None = None) -> ProbeResult:
+    """Run a probe (``arithmetic``) and write its results folder (see the module docstring)."""
+    from ..errors import TokeffError
+    from ..lm.losses import parse_losses
+
+    if kind not in KINDS:
+        raise TokeffError(f"unknown probe {kind!r}; choose one of {', '.join(KINDS)}")
+    loss_specs = [loss.spec for loss in parse_losses(",".join(losses))]
+    note(f"probe {kind}: {len(tokenizers)} tokenizers x {len(loss_specs)} losses x {len(seeds)} seeds at {budget}")
+    result = run_arithmetic(list(tokenizers), task=task, budget=budget, losses=loss_specs, seeds=list(seeds),
+                            vocab_size=vocab_size, device=device, progress=progress, log=note)
+    if out is not None:
+        folder = Path(out)
+        settings = Settings.build(progress=progress, report=report)
+        record = new_record(settings, [t if isinstance(t, str) else t.name for t in tokenizers], [kind], command)
+        spread = factor_spread(result.scores)
+        record.extra["probe"] = {
+            "kind": kind, "task": asdict(task), "budget": budget, "losses": loss_specs, "seeds": list(seeds),
+            "vocab_size": vocab_size, "tokenizers": list(dict.fromkeys(result.runs["tokenizer"])),
+            "factor_spread": spread.to_dict("records"),
+        }
+        results.write_csv(folder / SCORES_FILE, result.scores)
+        results.write_csv(folder / RUNS_FILE, result.runs)
+        record.save(folder)
+        if report:
+            from ..reporting import build_report
+
+            build_report(folder)
+    return result
