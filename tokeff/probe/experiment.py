@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import results
 from ..pipeline import new_record, print_note
+from ..record import CorpusRecord, TokenizerRecord
 from ..settings import Settings
 from .arithmetic import ArithmeticTask
 from .run import NUMBER_TOKENIZERS, PROBE_BUDGET, ProbeResult, factor_spread, run_arithmetic
@@ -49,6 +50,15 @@ def probe(kind: str = "arithmetic", tokenizers: Sequence[Any] = NUMBER_TOKENIZER
         settings = Settings.build(progress=progress, report=report)
         record = new_record(settings, [t if isinstance(t, str) else t.name for t in tokenizers], [kind], command)
         spread = factor_spread(result.scores)
+        record.settings = {"probe": kind, "budget": budget, "losses": loss_specs, "seeds": list(seeds),
+                           "vocab_size": vocab_size, "device": device, "task": asdict(task)}
+        record.corpora = [CorpusRecord(name=kind, documents=int(result.scores.groupby(["operation", "digits"])["n"].first().sum()),
+                                       description=_describe(task), split="held out")]
+        vocab = dict(zip(result.runs["tokenizer"], result.runs["vocab_size"]))
+        record.tokenizers = [TokenizerRecord(name=str(t), family="bytes" if t == "bytes" else "tokeff-bpe",
+                                             vocab_size=int(v), source="" if t == "bytes" else
+                                             f"tokeff BPE with the {t} pre-split, trained on the probe's problems")
+                             for t, v in vocab.items()]
         record.extra["probe"] = {
             "kind": kind, "task": asdict(task), "budget": budget, "losses": loss_specs, "seeds": list(seeds),
             "vocab_size": vocab_size, "tokenizers": list(dict.fromkeys(result.runs["tokenizer"])),
@@ -62,3 +72,13 @@ def probe(kind: str = "arithmetic", tokenizers: Sequence[Any] = NUMBER_TOKENIZER
 
             build_report(folder)
     return result
+
+
+def _describe(task: ArithmeticTask) -> str:
+    ops = []
+    for op, lengths in task.trained_lengths().items():
+        name = "addition" if op == "+" else "multiplication"
+        tested = task.tested_lengths()[op]
+        ops.append(f"{name}: trained on {', '.join(map(str, lengths))}-digit operands ({task.n_train:,} problems "
+                   f"each), tested on {task.n_test:,} held-out problems of {', '.join(map(str, tested))} digits")
+    return "; ".join(ops)
