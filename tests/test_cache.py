@@ -191,3 +191,17 @@ def test_fingerprint_of_a_real_corpus_ignores_its_location(shared_dir: Path, tmp
     edited = tmp_path / "pg11.txt"  # same file name, one character changed
     edited.write_bytes(real.read_bytes().replace(b"Alice", b"Alicf", 1))
     assert corpus_fingerprint(text_file_corpus(edited)) != corpus_fingerprint(a)
+
+
+def test_the_code_fingerprint_covers_the_compiled_core_sources(tmp_path: Path):
+    from tokeff.cache import code_fingerprint
+
+    (tmp_path / "_native").mkdir()
+    (tmp_path / "metric.py").write_text("X = 1\n")
+    (tmp_path / "_native" / "scan.c").write_text("int x = 1;\n")
+    (tmp_path / "notes.txt").write_text("not code\n")
+    before = code_fingerprint(tmp_path)
+    (tmp_path / "notes.txt").write_text("still not code\n")
+    assert code_fingerprint(tmp_path) == before
+    (tmp_path / "_native" / "scan.c").write_text("int x = 2;\n")  # a C change can change a count
+    assert code_fingerprint(tmp_path) != before

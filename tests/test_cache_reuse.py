@@ -14,6 +14,7 @@ import pytest
 
 import tokeff
 from tokeff.adapters import load_tokenizer
+from tokeff.adapters.simple import CharsTokenizer
 
 from .test_metrics_toys import write_parallel_folder
 
@@ -157,3 +158,18 @@ def test_adding_a_tokenizer_measures_only_that_one(corpus, bpe, cache_dir):
     assert bpe_calls == [] and byte_calls
     fresh = _metrics(tokeff.analyze([bpe_tok, byte_tok], corpora, cache=False, baseline="chars", **BASE, **QUIET))
     pd.testing.assert_frame_equal(both, fresh, check_exact=True)
+
+
+class DecodedChars(CharsTokenizer):
+    """Characters without ``token_bytes``: token lengths come from decoding, and the run says so."""
+
+    token_bytes = None
+
+
+def test_a_warm_run_keeps_the_notes_of_the_cold_one(corpus: Path, cache_dir: Path):
+    tok = DecodedChars("decoded-chars")
+    cold = tokeff.analyze([tok, "bytes"], [f"parallel:{corpus}"], **QUIET, **BASE)
+    warm = tokeff.analyze([tok, "bytes"], [f"parallel:{corpus}"], **QUIET, **BASE)
+    assert [n for n in cold.record.notes if n.startswith("decoded-chars: token lengths")]
+    assert warm.record.notes == cold.record.notes
+    pd.testing.assert_frame_equal(_metrics(warm), _metrics(cold), check_exact=True)

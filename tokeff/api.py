@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from .adapters import Tokenizer
+from .adapters.trained import TRAIN_BPE_PATTERN
 from .corpus import Corpus
 from .errors import TokeffError
 from .files import atomic_write
@@ -99,7 +100,7 @@ def sweep(
     corpora: Iterable[str | Corpus],
     vocab_sizes: Sequence[int],
     *,
-    pattern: str = "cl100k",
+    pattern: str = TRAIN_BPE_PATTERN,
     settings: Settings | None = None,
     out: str | Path | None = None,
     note: Note = print_note,
@@ -112,13 +113,13 @@ def sweep(
     from .study import prefix_tokenizers
 
     settings = Settings.build(settings, **options)
-    cs = as_corpora(corpora, settings.read)
-    check_splits(cs, need_train=True)
-    if settings.training is not None:
-        from .training import check_training_settings
+    info: dict[str, Any] = {"pattern": pattern}
 
-        check_training_settings(settings.training)
-    toks = prefix_tokenizers(cs, vocab_sizes, pattern, progress=settings.progress, note=note)
-    info = {"base": toks[-1].name if toks else "", "pattern": pattern,
-            "tokenizers": [{"name": t.name, "vocab_size": t.vocab_size} for t in toks]}
-    return run(toks, cs, settings, out=out, note=note, command=command, record={"sweep": info})
+    def vocabularies(cs: list[Corpus]) -> list[Tokenizer]:
+        toks = prefix_tokenizers(cs, vocab_sizes, pattern, progress=settings.progress, note=note)
+        info.update(base=toks[-1].name if toks else "", tokenizers=[{"name": t.name, "vocab_size": t.vocab_size}
+                                                                    for t in toks])
+        return toks
+
+    return run([], corpora, settings, out=out, note=note, command=command, record={"sweep": info},
+               more_tokenizers=vocabularies)

@@ -74,11 +74,16 @@ def tokeff_version() -> str:
     return f"{release}+{code_fingerprint()[:16]}"
 
 
-def code_fingerprint() -> str:
-    """SHA-256 over tokeff's own ``.py`` files (paths and contents, in sorted order)."""
-    root = Path(__file__).resolve().parent
+#: The files whose contents can change a number: the Python code and the compiled core's sources.
+CODE_SUFFIXES = (".py", ".c", ".h")
+
+
+def code_fingerprint(root: Path | None = None) -> str:
+    """SHA-256 over tokeff's own source files (``.py`` and the compiled core's ``.c``/``.h``:
+    paths and contents, in sorted order) under ``root`` (default: the installed package)."""
+    root = Path(__file__).resolve().parent if root is None else Path(root)
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted(p for p in root.rglob("*") if p.suffix in CODE_SUFFIXES and p.is_file()):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 

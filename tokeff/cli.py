@@ -119,6 +119,8 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .adapters.trained import TRAIN_BPE_PATTERN
+    from .bpe.patterns import PRESETS as BPE_PRESETS
     from .settings import DEFAULT_TOKENIZERS
 
     parser = argparse.ArgumentParser(
@@ -157,8 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "train split; each smaller vocabulary is a prefix of its merge list.")
     s.add_argument("--corpus", action="append", metavar="SPEC", help="corpus (repeatable; default: default)")
     s.add_argument("--vocab", default="1024,2048,4096,8192,16384,32768", metavar="N,N,...", help="vocabulary sizes")
-    s.add_argument("--pattern", default="cl100k", help="pre-tokenization: cl100k (default, as train:bpe), gpt2, o200k, "
-                                                       "none, or a regex")
+    s.add_argument("--pattern", default=TRAIN_BPE_PATTERN,
+                   help=f"pre-split: {', '.join(BPE_PRESETS)}, or a regex (default {TRAIN_BPE_PATTERN}, as train:bpe)")
     s.add_argument("--out", default="results-sweep", metavar="DIR", help="results folder (default: results-sweep)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--bootstrap", type=int, default=1000, metavar="B")
@@ -179,7 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--preset", metavar="NAME", help="settings sized for the hardware: cpu, gpu (see below)")
     st.add_argument("--budgets", metavar="B,B,...", help="several budgets (FLOPs, e.g. 1e12,4e12,1.6e13): the sweep "
                                                           "is repeated at each to see how the best vocabulary moves")
-    st.add_argument("--pattern", default="cl100k", help="the BPE's pre-split (default cl100k, as train:bpe)")
+    st.add_argument("--pattern", default=TRAIN_BPE_PATTERN,
+                    help=f"the BPE's pre-split: {', '.join(BPE_PRESETS)}, or a regex (default {TRAIN_BPE_PATTERN}, as train:bpe)")
     st.add_argument("--out", default="results-study", metavar="DIR", help="results folder (default: results-study)")
     st.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (training seeds: --seeds)")
     st.add_argument("--bootstrap", type=int, default=1000, metavar="B")
@@ -214,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train tokeff's byte-level BPE on a corpus (all of it) and save it.")
     t.add_argument("--corpus", action="append", metavar="SPEC", required=True, help="corpus to learn from (repeatable)")
     t.add_argument("--vocab-size", type=int, required=True, metavar="N", help="target vocabulary size (>= 256 + specials)")
-    t.add_argument("--pattern", default="gpt2", help="pre-tokenization: gpt2, cl100k, o200k, none, or a regex (default gpt2)")
+    t.add_argument("--pattern", default="gpt2", help=f"pre-split: {', '.join(BPE_PRESETS)}, or a regex (default gpt2)")
     t.add_argument("--special", action="append", default=[], metavar="TOKEN", help="a special token (repeatable)")
     t.add_argument("--min-frequency", type=int, default=2, metavar="N", help="merge only pairs seen at least N times (default 2)")
     t.add_argument("--out", required=True, metavar="FILE", help="where to write the model")

@@ -243,7 +243,7 @@ def describe_tokenizer(t: Tokenizer) -> TokenizerRecord:
 # measure
 
 #: The tables a measurement is stored as in the cache, per (corpus, tokenizer).
-MEASURE_PARTS = ("metrics", "token_lengths", "dropped")
+MEASURE_PARTS = ("metrics", "token_lengths", "dropped", "notes")
 _DROPPED_COLUMNS = ["corpus", "tokenizer", "language", "reason", "unk_char_rate"]
 
 
@@ -300,18 +300,19 @@ def _measure(loaded: Loaded, described: Sequence[CorpusRecord], settings: Settin
             note(f"{corpus.name}: reusing cached results for {len(toks) - len(missing)} of {len(toks)} tokenizers")
         if missing:
             m = run([corpus], missing + ([base] if base is not None and base not in missing else []), info.bytes)
-            notes += [n for n in m.notes if n not in notes]
             for t in missing:
                 pair = (m.metrics[m.metrics.tokenizer == t.name],
                         m.token_lengths[m.token_lengths.tokenizer == t.name],
-                        pd.DataFrame([d for d in m.dropped if d["tokenizer"] == t.name], columns=_DROPPED_COLUMNS))
+                        pd.DataFrame([d for d in m.dropped if d["tokenizer"] == t.name], columns=_DROPPED_COLUMNS),
+                        pd.DataFrame({"note": [n for n in m.notes if n.startswith(f"{t.name}: ")]}, dtype=str))
                 entries[t.name].put(pair)
                 hits[t.name] = pair
         for t in toks:
-            m_rows, l_rows, d_rows = hits[t.name]
+            m_rows, l_rows, d_rows, n_rows = hits[t.name]
             metrics.append(m_rows)
             lengths.append(l_rows)
             dropped += d_rows.to_dict("records")
+            notes += [n for n in n_rows["note"] if n not in notes]
     all_metrics, all_lengths = sort_tables(pd.concat(metrics, ignore_index=True), pd.concat(lengths, ignore_index=True))
     return Measurement(all_metrics, all_lengths, dropped, metric_settings, notes)
 
@@ -402,23 +403,48 @@ def save_trained_tokenizers(toks: Sequence[Tokenizer], folder: Path) -> None:
 
 
 def save(run: Run, folder: Path) -> None:
-    """Write the run's tables and record into ``folder`` (each file atomically)."""
+    """Write every table the run holds and its record into ``folder`` (each file atomically)."""
     results.write_csv(folder / results.METRICS_FILE, run.metrics)
     if len(run.token_lengths):
         results.write_csv(folder / results.TOKEN_LENGTHS_FILE, run.token_lengths)
-    if run.curves is not None:
-        results.write_csv(folder / results.CURVES_FILE, run.curves)
-    if run.cost is not None:
-        results.write_csv(folder / results.COST_FILE, run.cost)
+    for name, table in ((results.CURVES_FILE, run.curves), (results.COST_FILE, run.cost),
+                        (results.LM_RUNS_FILE, run.lm_runs), (results.LM_COMPARISONS_FILE, run.lm_comparisons),
+                        (results.LM_LOSSES_FILE, run.lm_losses), (results.LM_AGREEMENT_FILE, run.lm_loss_agreement),
+                        (results.STUDY_FILE, run.study)):
+        if table is not None:
+            results.write_csv(folder / name, table)
     run.record.save(folder)
 
 
-def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], settings: Settings, *,
-        out: str | Path | None = None, note: Note = print_note, command: str | None = None,
-        record: dict[str, Any] | None = None) -> Run:
-    """Every stage, in order (see the module docstring). ``record``: fields added to the run
-    record (an experiment describes itself there)."""
+@dataclass
+class Session:
+    """A run between its stages: what measuring produced, and what training and saving need.
+
+    :func:`begin` loads, describes and measures (and writes what it has); :func:`attach` adds a
+    training stage's results; :func:`finish` writes the results folder and the report. :func:`run`
+    is the three in a row; an experiment (:mod:`tokeff.study`) trains several times in between.
+    """
+
+    settings: Settings
+    loaded: Loaded
+    result: Run
+    cache: "ResultsCache | None"
+    folder: Path | None
+    note: Note
+    started: float
+    writes: bool  # this process writes files (not a torchrun rank other than 0)
+
+
+def begin(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], settings: Settings, *,
+          out: str | Path | None = None, note: Note = print_note, command: str | None = None,
+          record: dict[str, Any] | None = None,
+          more_tokenizers: "Callable[[list[Corpus]], list[Tokenizer]] | None" = None) -> Session:
+    """Check the settings, load, describe and measure (see the module docstring); write the
+    measurement before anything is trained. ``record``: fields added to the run record (an
+    experiment describes itself there); ``more_tokenizers``: builds tokenizers from the loaded
+    corpora (an experiment's own, trained once, on rank 0 under torchrun)."""
     from .cache import ResultsCache
+    from .engine import get_engine
 
     started = time.time()
     tokenizers, corpora = list(tokenizers), list(corpora)
@@ -426,8 +452,6 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
         from .training import check_training_settings
 
         check_training_settings(settings.training)
-    from .engine import get_engine
-
     # an engine that cannot be had (unknown, Dask missing, bad options) fails before any work
     get_engine(settings.engine, workers=settings.workers, scheduler=settings.scheduler).close()
     ranks = ranks_of(settings)  # under torchrun: see the module docstring
@@ -436,7 +460,12 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
         note = silent
         loaded = Loaded(as_corpora(corpora, settings.read), [])
     else:
-        loaded = load(tokenizers, corpora, settings, note=note)
+        built: list[Tokenizer] = []
+        if more_tokenizers is not None:
+            cs = as_corpora(corpora, settings.read)
+            check_splits(cs, need_train=True)
+            built, corpora = more_tokenizers(cs), cs
+        loaded = load([*tokenizers, *built], corpora, settings, note=note)
     if ranks is not None:
         loaded.tokenizers, loaded.skipped = rank0_tokenizers(ranks, loaded)
     folder = Path(out) if out is not None else None
@@ -449,36 +478,67 @@ def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], 
     rec.tokenizers = [describe_tokenizer(t) for t in loaded.tokenizers]
     rec.skipped = loaded.skipped
     cache = ResultsCache() if settings.cache and not follower else None
-
     t0 = time.time()
     measured = measure(loaded, rec.corpora, settings, cache, note=note) if not follower else nothing_measured(settings)
     rec.notes, rec.dropped = measured.notes, [jsonable(d) for d in measured.dropped]
     rec.timings["measure_seconds"] = round(time.time() - t0, 3)
-    result = Run(measured.metrics, measured.token_lengths, rec, folder=folder)
-    if folder is not None and not follower:
+    session = Session(settings, loaded, Run(measured.metrics, measured.token_lengths, rec, folder=folder), cache,
+                      folder, note, started, writes=not follower)
+    if folder is not None and session.writes:
         # written before training starts: an interrupted training run keeps these
         save_trained_tokenizers(loaded.tokenizers, folder)
         rec.wall_seconds = round(time.time() - started, 3)
-        save(result, folder)
-    if settings.training is not None:
-        from .training import train
+        save(session.result, folder)
+    return session
 
-        t0 = time.time()
-        trained = train(loaded, rec.corpora, settings, cache, folder=folder, note=note)
-        result.metrics = pd.concat([result.metrics, trained.rows], ignore_index=True) if len(trained.rows) else result.metrics
-        result.curves, result.cost = trained.curves, trained.cost
-        result.lm_runs, result.lm_comparisons = trained.runs, trained.comparisons
-        result.lm_losses, result.lm_loss_agreement = trained.loss_table, trained.loss_agreement
-        rec.training = trained.record
-        rec.timings["train_seconds"] = round(time.time() - t0, 3)
-    if folder is not None and not follower:
-        rec.wall_seconds = round(time.time() - started, 3)
-        save(result, folder)
-        if settings.report:
+
+def train_stage(session: Session, settings: Settings | None = None, *, write: bool = True) -> "Training":
+    """The training stage on the session's corpora and tokenizers (``settings``: the session's,
+    or a variant of them, such as another budget); ``write``: curves go to the results folder as
+    runs finish."""
+    from .training import train
+
+    return train(session.loaded, session.result.record.corpora, settings or session.settings, session.cache,
+                 folder=session.folder if write else None, note=session.note)
+
+
+def attach(session: Session, trained: "Training", seconds: float | None = None) -> None:
+    """Add a training stage's results to the session's run: LM rows to the metrics table, the
+    curves, cost, runs and comparisons, and the training record."""
+    result = session.result
+    if len(trained.rows):
+        result.metrics = pd.concat([result.metrics, trained.rows], ignore_index=True)
+    result.curves, result.cost = trained.curves, trained.cost
+    result.lm_runs, result.lm_comparisons = trained.runs, trained.comparisons
+    result.lm_losses, result.lm_loss_agreement = trained.loss_table, trained.loss_agreement
+    result.record.training = trained.record
+    if seconds is not None:
+        result.record.timings["train_seconds"] = round(seconds, 3)
+
+
+def finish(session: Session) -> Run:
+    """Write the results folder and the report (rank 0 alone under torchrun); the run."""
+    if session.folder is not None and session.writes:
+        session.result.record.wall_seconds = round(time.time() - session.started, 3)
+        save(session.result, session.folder)
+        if session.settings.report:
             from .reporting import build_report
 
-            build_report(folder)
-    return result
+            build_report(session.folder)
+    return session.result
+
+
+def run(tokenizers: Iterable[str | Tokenizer], corpora: Iterable[str | Corpus], settings: Settings, *,
+        out: str | Path | None = None, note: Note = print_note, command: str | None = None,
+        record: dict[str, Any] | None = None,
+        more_tokenizers: "Callable[[list[Corpus]], list[Tokenizer]] | None" = None) -> Run:
+    """Every stage, in order (see the module docstring and :func:`begin` for the arguments)."""
+    session = begin(tokenizers, corpora, settings, out=out, note=note, command=command, record=record,
+                    more_tokenizers=more_tokenizers)
+    if settings.training is not None:
+        t0 = time.time()
+        attach(session, train_stage(session), time.time() - t0)
+    return finish(session)
 
 
 def ranks_of(settings: Settings) -> "Group | None":
@@ -491,8 +551,14 @@ def ranks_of(settings: Settings) -> "Group | None":
         raise TokeffError("torchrun runs the LM training across processes, and this run trains nothing: "
                           "add --train, or run without torchrun")
     from .lm.distributed import join
+    from .lm.train import TrainConfig
 
-    return join()
+    group = join()
+    batch = TrainConfig().batch_size
+    if batch % group.world:
+        raise TokeffError(f"torchrun started {group.world} processes, which do not split a batch of {batch} rows "
+                          "evenly; use a process count that divides it (1, 2, 4 or 8)")
+    return group
 
 
 def rank0_tokenizers(ranks: "Group", loaded: Loaded) -> tuple[list[Tokenizer], list[dict[str, str]]]:

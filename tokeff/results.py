@@ -1,11 +1,20 @@
 """The results folder: what a run writes, in which schema, and how it is read back.
 
-A run of ``analyze`` (or ``sweep``) writes one folder; the report is rebuilt from it alone::
+A run of ``analyze`` (or ``sweep``, ``study``, ``probe``) writes one folder; the report is rebuilt
+from it alone::
 
-    metrics.csv   the tidy table: one row per (corpus, language, tokenizer, metric)
-    run.json      settings, versions, corpora and tokenizers described, timings
-    curves.csv    learning curves when a model was trained (tokenizer, step, ... bits_per_byte)
-    cost.csv      the cost model when a model was trained or tokens/byte are known
+    metrics.csv             the tidy table: one row per (corpus, language, tokenizer, metric)
+    run.json                settings, versions, corpora and tokenizers described, timings (tokeff.record)
+    token_lengths.csv       token occurrences by the UTF-8 length of their piece
+    curves.csv              learning curves when a model was trained (tokenizer, seed, loss, step, ...)
+    cost.csv                the cost model when a model was trained
+    lm_runs.csv             one row per training run (tokenizer, seed, loss), and whether it trained
+    lm_comparisons.csv      every pair of trained tokenizers: paired interval, seed spread, verdict
+    lm_losses.csv           with several training losses: bits per byte per (loss, tokenizer)
+    lm_loss_agreement.csv   Kendall's tau between the tokenizer rankings under every two losses
+    study.csv               a study: one row per (budget, tokenizer)
+    probe_scores.csv        a probe: accuracy per (tokenizer, loss, seed, operation, operand length)
+    probe_runs.csv          a probe: one row per training run
     report.pdf, report.md, *.png   written by :mod:`tokeff.reporting`
 
 Every write goes to a temporary file in the same folder and is then renamed over the target, so
@@ -33,6 +42,13 @@ RUN_FILE = "run.json"
 CURVES_FILE = "curves.csv"
 COST_FILE = "cost.csv"
 TOKEN_LENGTHS_FILE = "token_lengths.csv"
+LM_RUNS_FILE = "lm_runs.csv"
+LM_COMPARISONS_FILE = "lm_comparisons.csv"
+LM_LOSSES_FILE = "lm_losses.csv"
+LM_AGREEMENT_FILE = "lm_loss_agreement.csv"
+STUDY_FILE = "study.csv"
+PROBE_SCORES_FILE = "probe_scores.csv"
+PROBE_RUNS_FILE = "probe_runs.csv"
 
 
 def tidy(rows: list[dict[str, Any]]) -> pd.DataFrame:

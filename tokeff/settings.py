@@ -125,6 +125,10 @@ class Settings:
             training = None
         elif options.get("train") or (training is not None and train_keys):
             training = replace(training or TrainSettings(), **train_keys)
+        given = sorted(k for k in _TRAIN_ONLY if k in options)
+        if training is None and given:
+            raise TokeffError(f"{', '.join(given)}: training settings, but nothing is trained; add --train "
+                              "(train=True)")
         return replace(s, read=replace(s.read, **read), metrics=replace(s.metrics, **metrics), training=training,
                        **top)
 
@@ -138,10 +142,17 @@ def _losses(value: Any) -> tuple[str, ...]:
 
 
 def _seeds(value: Any) -> tuple[int, ...]:
+    """A count of seeds (3: seeds 0, 1, 2) or the seeds themselves."""
     if isinstance(value, int):
-        return tuple(range(value)) if value > 0 else (0,)
+        if value < 1:
+            raise TokeffError(f"--seeds {value}: give a number of seeds of at least 1, or the seeds themselves")
+        return tuple(range(value))
     return tuple(int(v) for v in value)
 
+
+#: Keywords that only mean something when the LM is trained (model and device have defaults
+#: the CLI always passes).
+_TRAIN_ONLY = ("budget", "seeds", "eval_bytes", "amp", "compile", "losses")
 
 #: Metric keywords and the :class:`MetricSettings` field each sets.
 _METRIC_KEYWORDS = {

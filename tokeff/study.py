@@ -27,10 +27,11 @@ about ten minutes on two cores, ``gpu`` a ≈25M-parameter model with bf16 autoc
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -39,17 +40,19 @@ from . import results
 from .adapters import Tokenizer
 from .corpus import Corpus, train_texts
 from .errors import TokeffError
-from .pipeline import (Loaded, Note, Run, as_corpora, check_splits, describe, describe_tokenizer, jsonable, load,
-                       measure, new_record, nothing_measured, print_note, rank0_tokenizers, ranks_of, save, silent)
+from .adapters.trained import TRAIN_BPE_PATTERN
+from .pipeline import Note, Run, attach, begin, finish, print_note, train_stage
 from .settings import Settings, TrainSettings
 
-STUDY_FILE = "study.csv"
+if TYPE_CHECKING:
+    from .pipeline import Loaded
+    from .training import Training
 
 #: Vocabulary sizes of a study when none are given.
 DEFAULT_VOCABS = (1024, 4096, 16384)
 
 #: The pre-split of the study's BPE: the one ``train:bpe:N`` uses, so the names mean the same.
-DEFAULT_PATTERN = "cl100k"
+DEFAULT_PATTERN = TRAIN_BPE_PATTERN
 
 
 @dataclass(frozen=True)
@@ -110,10 +113,15 @@ def prefix_tokenizers(corpora: Sequence[Corpus], vocab_sizes: Sequence[int], pat
     largest = max(vocab_sizes)
     note(f"training tokeff BPE to {largest} on the train split of {', '.join(c.name for c in corpora)}")
     model = train_bpe(train_texts(corpora), largest, pattern=pattern, progress=progress)
-    kind = "bpe" if pattern == DEFAULT_PATTERN else f"bpe-{pattern}"
+    kind = _kind(pattern)
     return [TokeffBPETokenizer(model.truncate(n) if n < model.vocab_size else model, name=f"train:{kind}:{n}",
                                source=f"tokeff BPE ({pattern}), prefix of a {largest} run")
             for n in sorted(set(vocab_sizes)) if n <= model.vocab_size]
+
+
+def _kind(pattern: str) -> str:
+    """The ``KIND`` of the names of tokeff BPE vocabularies with this pre-split."""
+    return "bpe" if pattern == DEFAULT_PATTERN else f"bpe-{pattern}"
 
 
 def study(
@@ -137,13 +145,10 @@ def study(
     ``budget="flops=1e12"``...). ``budgets``: several budgets (``"1e12,4e12,1.6e13"``); the largest
     is the one whose results fill ``metrics.csv`` and the training page.
     """
-    from .cache import ResultsCache
-    from .training import check_training_settings, train
-
     options.setdefault("train", True)
     if preset is None:
         options.setdefault("seeds", 2)  # a ranking needs the seed spread
-    if preset is not None:
+    else:
         if preset not in PRESETS:
             raise TokeffError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
         p = PRESETS[preset]
@@ -152,63 +157,35 @@ def study(
             options.setdefault(key, value)
     settings = Settings.build(settings, **options)
     training = settings.training or TrainSettings()
-    check_training_settings(training)
     plan = parse_budgets(budgets) or [training.budget or _default_budget()]
-    ranks = ranks_of(settings)  # under torchrun, as tokeff.pipeline.run: rank 0 prepares and writes
-    follower = ranks is not None and not ranks.main
-    if follower:
-        note = silent
-    cs = as_corpora(corpora, settings.read)
-    check_splits(cs, need_train=True)
-    bpe = prefix_tokenizers(cs, vocab_sizes, pattern, progress=settings.progress, note=note) if not follower else []
-    others = [t for t in tokenizers if not (isinstance(t, str) and t in {b.name for b in bpe})]
-    loaded = load([*others, *bpe], cs, settings, note=note) if not follower else Loaded(cs, [])
-    if ranks is not None:
-        loaded.tokenizers, loaded.skipped = rank0_tokenizers(ranks, loaded)
-    folder = Path(out) if out is not None else None
-    record = new_record(settings, [*others, *(t.name for t in bpe)], corpora=[c.name for c in cs], command=command)
-    record.corpora = describe(loaded, settings) if not follower else []
-    if ranks is not None:
-        record.corpora = ranks.share(record.corpora)
-    record.tokenizers = [describe_tokenizer(t) for t in loaded.tokenizers]
-    record.skipped = loaded.skipped
-    cache = ResultsCache() if settings.cache and not follower else None
-    measured = measure(loaded, record.corpora, settings, cache, note=note) if not follower else nothing_measured(settings)
-    record.notes, record.dropped = measured.notes, [jsonable(d) for d in measured.dropped]
-    result = Run(measured.metrics, measured.token_lengths, record, folder=folder)
+    bpe_names: list[str] = []
 
+    def vocabularies(cs: list[Corpus]) -> list[Tokenizer]:
+        bpe = prefix_tokenizers(cs, vocab_sizes, pattern, progress=settings.progress, note=note)
+        bpe_names.extend(t.name for t in bpe)
+        return bpe
+
+    wanted = [t for t in tokenizers if not (isinstance(t, str) and t.startswith(f"train:{_kind(pattern)}:"))]
+    session = begin(wanted, corpora, settings, out=out, note=note, command=command, more_tokenizers=vocabularies)
     rows: list[dict[str, Any]] = []
     findings: list[dict[str, Any]] = []
-    trained_last = None
+    bpe = bpe_names or [t.name for t in session.loaded.tokenizers if t.name.startswith(f"train:{_kind(pattern)}:")]
     for budget in plan:
-        note(f"study: training at {budget}")
+        session.note(f"study: training at {budget}")
         at = replace(settings, training=replace(training, budget=budget))
         primary = budget == plan[-1]
-        trained = train(loaded, record.corpora, at, cache, folder=folder if primary else None, note=note)
-        table, finding = _summarize_budget(budget, trained, loaded, at)
+        t0 = time.time()
+        trained = train_stage(session, at, write=primary)
+        table, finding = _summarize_budget(budget, trained, session.loaded, bpe, at)
         rows += table
         findings.append(finding)
         if primary:
-            trained_last = trained
-    assert trained_last is not None
-    result.metrics = pd.concat([result.metrics, trained_last.rows], ignore_index=True)
-    result.curves, result.cost = trained_last.curves, trained_last.cost
-    result.lm_runs, result.lm_comparisons = trained_last.runs, trained_last.comparisons
-    result.lm_losses, result.lm_loss_agreement = trained_last.loss_table, trained_last.loss_agreement
-    record.training = trained_last.record
-    study_table = pd.DataFrame(rows)
-    record.study = {"vocab_sizes": sorted(set(vocab_sizes)), "pattern": pattern, "preset": preset, "budgets": plan,
-                    "bpe": [t.name for t in bpe], "per_budget": findings,
-                    "optimum_grows_with_compute": _grows(findings)}
-    if folder is not None and not follower:
-        save(result, folder)
-        results.write_csv(folder / STUDY_FILE, study_table)
-        if settings.report:
-            from .reporting import build_report
-
-            build_report(folder)
-    result.study = study_table
-    return result
+            attach(session, trained, time.time() - t0)
+    session.result.study = pd.DataFrame(rows)
+    session.result.record.study = {"vocab_sizes": sorted(set(vocab_sizes)), "pattern": pattern, "preset": preset,
+                                   "budgets": plan, "bpe": bpe, "per_budget": findings,
+                                   "optimum_grows_with_compute": _grows(findings)}
+    return finish(session)
 
 
 def _default_budget() -> str:
@@ -217,7 +194,8 @@ def _default_budget() -> str:
     return str(DEFAULT_BUDGET)
 
 
-def _summarize_budget(budget: str, trained, loaded, settings: Settings) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _summarize_budget(budget: str, trained: "Training", loaded: "Loaded", bpe: Sequence[str],
+                      settings: Settings) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """study.csv rows of one budget, and its findings: the best trained vocabulary, whether its
     neighbours are separated from it, and Spearman's ρ between compression and bits per byte."""
     from .lm.compare import compression_replicates, replicates, spearman_interval
@@ -246,7 +224,7 @@ def _summarize_budget(budget: str, trained, loaded, settings: Settings) -> tuple
                          "trained": False, "needed_flops": s.get("needed_flops"), "reason": s.get("reason", "")})
     finding: dict[str, Any] = {"budget": budget}
     ok = [r for r in rows if r.get("trained")]
-    bpe = [r for r in ok if str(r["tokenizer"]).startswith("train:bpe")]
+    bpe = [r for r in ok if r["tokenizer"] in set(bpe)]
     if bpe:
         best = min(bpe, key=lambda r: r["bits_per_byte"])
         finding["best_vocab"] = int(best["vocab_size"])

@@ -26,7 +26,7 @@ import json
 import math
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,8 +50,6 @@ if TYPE_CHECKING:
 #: (``chars`` has all of Unicode, 1,114,112 ids).
 MAX_LM_VOCAB = 262_144
 
-RUNS_FILE = "lm_runs.csv"
-COMPARISONS_FILE = "lm_comparisons.csv"
 
 
 @dataclass
@@ -111,6 +109,9 @@ def check_training_settings(training: TrainSettings) -> None:
         raise TokeffError(f"--model-size {training.model}: {e}") from None
     if not training.seeds:
         raise TokeffError("--seeds: give at least one seed")
+    twice = sorted({s for s in training.seeds if training.seeds.count(s) > 1})
+    if twice:
+        raise TokeffError(f"--seeds: seed {twice[0]} is given twice; each seed is one run, give each once")
 
 
 def _slug(name: str) -> str:
@@ -148,34 +149,29 @@ def _plan(tok: "Tokenizer", training: TrainSettings, budget: str) -> _Plan:
 def train(loaded: "Loaded", described: Sequence[CorpusRecord], settings: Settings,
           cache: "ResultsCache | None" = None, *, folder: Path | None = None,
           note: Callable[[str], None] = print, criterion: "Criterion | None" = None) -> Training:
-    """Train one LM per tokenizer and seed, and judge the runs (see the module docstring).
+    """Train one LM per tokenizer, seed and loss, and judge the runs (see the module docstring).
 
-    Writes ``curves.csv``, ``cost.csv`` and ``lm_runs.csv`` after every run, so an interrupted
-    run keeps what finished, and checkpoints let a rerun resume the one in flight. With a results
-    ``cache`` (keyed by the corpora's content, the tokenizer, the seed and every other training
-    setting) a run already made under the same settings is not made again; its checkpoint folder
-    is removed once its results are stored (the optimizer state of a large vocabulary is hundreds
-    of megabytes). ``settings.refresh`` trains again and replaces what is cached."""
+    Writes ``curves.csv`` after every run, so an interrupted run keeps what finished, and
+    checkpoints let a rerun resume the one in flight. With a results ``cache`` (keyed by the
+    corpora's content, the tokenizer, the seed, the loss and every other training setting) a run
+    already made under the same settings is not made again; its checkpoint folder is removed once
+    its results are stored (the optimizer state of a large vocabulary is hundreds of megabytes).
+    ``settings.refresh`` trains again and replaces what is cached."""
     from .lm import DEFAULT_BUDGET
     from .lm.compare import Criterion
     from .lm.distributed import launched
-    from .lm.throughput import peak_flops
     from .lm.train import resolve_device
 
     criterion = criterion or Criterion()
     training = settings.training or TrainSettings()
-    ranks = launched()  # under torchrun rank 0 decides, reads and writes; every rank trains
     corpora: list[Corpus] = loaded.corpora
     evals = lm_eval_documents(corpora, [d.bytes for d in described], training.eval_bytes)
-    eval_texts = [d.text for d in evals]
-    train_set = _Lazy(lambda: list(train_texts(corpora)))  # read at the first run not cached (if all are: never)
-    corpus_name = "+".join(c.name for c in corpora)
     budget = str(training.budget or DEFAULT_BUDGET)
-    device = resolve_device(training.device)
-    record = TrainingRecord(corpus=corpus_name, budget=budget, model=training.model, seeds=list(training.seeds),
-                            eval_texts=len(evals), eval_bytes=sum(len(t.encode("utf-8")) for t in eval_texts))
-    record.peak_flops_per_second = peak_flops(device.type, "bfloat16" if training.amp == "bf16" and device.type == "cuda"
-                                              else "float32")
+    stage = _Stage(training=training, budget=budget, device=resolve_device(training.device).type, corpora=corpora,
+                   described=described, evals=evals, cache=cache, settings=settings, folder=folder, note=note,
+                   ranks=launched(), train_texts=_Lazy(lambda: list(train_texts(corpora))))
+    record = TrainingRecord(corpus=stage.corpus_name, budget=budget, model=training.model, seeds=list(training.seeds),
+                            eval_texts=len(evals), eval_bytes=sum(len(d.text.encode("utf-8")) for d in evals))
     runs: list[dict[str, Any]] = []
     curves: list[pd.DataFrame] = []
     docs: dict[tuple[str, str, int], np.ndarray] = {}
@@ -186,6 +182,7 @@ def train(loaded: "Loaded", described: Sequence[CorpusRecord], settings: Setting
             record.skipped.append({"tokenizer": tok.name, "reason": f"vocabulary of {tok.vocab_size} ids"})
             continue
         plan = _plan(tok, training, budget)
+        # only an equal-compute budget decides the steps for the user: steps=N or tokens=N says them
         if plan.equal_compute and plan.steps is not None and plan.steps < criterion.min_steps:
             need = criterion.min_steps * plan.tokens_per_step * plan.flops_per_token
             reason = f"the budget buys {plan.steps} steps (fewer than {criterion.min_steps})"
@@ -196,14 +193,23 @@ def train(loaded: "Loaded", described: Sequence[CorpusRecord], settings: Setting
     for loss in training.losses:
         for plan in plans:
             for seed in training.seeds:
-                run, curve, doc_nats = _run(plan.tokenizer, seed, loss, training, budget, device.type, corpora,
-                                            described, evals, cache, settings, folder, note, train_set)
+                run, curve, doc_nats = stage.run(plan.tokenizer, seed, loss)
                 runs.append(run)
                 curves.append(curve)
                 docs[(loss, plan.tokenizer.name, seed)] = doc_nats
-                if folder is not None and ranks.main:
+                if folder is not None and stage.ranks.main:
                     results.write_csv(folder / results.CURVES_FILE, _curves(curves))
-    return _summarize(plans, runs, curves, docs, evals, training, settings, record, criterion, corpus_name, folder)
+    peaks = [r["peak_flops_per_second"] for r in runs if _finite(r.get("peak_flops_per_second"))]
+    record.peak_flops_per_second = max(peaks) if peaks else None
+    return _summarize(_Summary(plans, runs, curves, docs, evals, training, settings, record, criterion,
+                               stage.corpus_name))
+
+
+def _finite(x: object) -> bool:
+    try:
+        return math.isfinite(float(x))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
 
 
 class _Lazy:
@@ -218,96 +224,143 @@ class _Lazy:
         return self.value
 
 
-def _run(tok: "Tokenizer", seed: int, loss: str, training: TrainSettings, budget: str, device_type: str,
-         corpora: Sequence[Corpus], described: Sequence[CorpusRecord], evals: list[Document],
-         cache: "ResultsCache | None", settings: Settings, folder: Path | None, note: Callable[[str], None],
-         texts: _Lazy) -> tuple[dict[str, Any], pd.DataFrame, np.ndarray]:
-    """One (tokenizer, seed, loss) run: from the cache, or trained (and stored). Under torchrun, rank 0's
-    cache decides for every rank, and only rank 0 has a cache and removes checkpoints."""
-    from .lm.distributed import launched
+@dataclass
+class _Stage:
+    """What every run of one training stage shares, and what it computes once for all of them:
+    the training texts (read at the first run not cached; if all are, never), each tokenizer's
+    fingerprint and ids of the texts, and the machine's matmul peak (at the first run trained)."""
 
-    ranks = launched()
-    corpus_name = "+".join(c.name for c in corpora)
-    # the key: every training setting, with this seed and loss and the device as it resolves here
-    keyed = replace(training, budget=budget, seeds=(seed,), losses=(loss,), device=device_type)
-    entry = None
-    if cache is not None:
-        entry = cache.cached("train", _RUN_PARTS, corpus=corpus_name, corpora_content=[d.fingerprint for d in described],
-                             tokenizer=tok.name, tokenizer_content=tok.fingerprint(), settings=keyed)
-    stored = ranks.share(None if settings.refresh or entry is None else entry.get())
-    if stored is None:
-        ckpt = (folder / "checkpoints" / _slug(f"{tok.name}-seed{seed}" + (f"-{loss}" if loss != "ce" else ""))
-                if folder is not None else None)
-        stored = _train_one(tok, seed, loss, training, budget, texts(), evals, ckpt, settings.progress, note)
-        if entry is not None:
-            entry.put(stored)
-        if ckpt is not None and ranks.main:
+    training: TrainSettings
+    budget: str
+    device: str
+    corpora: Sequence[Corpus]
+    described: Sequence[CorpusRecord]
+    evals: list[Document]
+    cache: "ResultsCache | None"
+    settings: Settings
+    folder: Path | None
+    note: Callable[[str], None]
+    ranks: Any
+    train_texts: _Lazy
+    prints: dict[str, str] = field(default_factory=dict)
+    encoded: dict[str, tuple[list[list[int]], list[list[int]]]] = field(default_factory=dict)
+    peak: float | None = None
+
+    @property
+    def corpus_name(self) -> str:
+        return "+".join(c.name for c in self.corpora)
+
+    def run(self, tok: "Tokenizer", seed: int, loss: str) -> tuple[dict[str, Any], pd.DataFrame, np.ndarray]:
+        """One (tokenizer, seed, loss) run: from the cache, or trained (and stored). Under torchrun,
+        rank 0's cache decides for every rank, and only rank 0 has a cache and removes checkpoints."""
+        import torch
+
+        if tok.name not in self.prints:
+            self.prints[tok.name] = tok.fingerprint()
+        # the key: every training setting, with this seed and loss, the device as it resolves here,
+        # and the processes and threads that train (float sums differ with how work is split)
+        keyed = replace(self.training, budget=self.budget, seeds=(seed,), losses=(loss,), device=self.device)
+        entry = None
+        if self.cache is not None:
+            entry = self.cache.cached("train", _RUN_PARTS, corpus=self.corpus_name,
+                                      corpora_content=[d.fingerprint for d in self.described], tokenizer=tok.name,
+                                      tokenizer_content=self.prints[tok.name], settings=keyed,
+                                      processes=self.ranks.world, threads=torch.get_num_threads())
+        stored = self.ranks.share(None if self.settings.refresh or entry is None else entry.get())
+        if stored is None:
+            name = f"{tok.name}-seed{seed}" + (f"-{loss}" if loss != "ce" else "")
+            ckpt = self.folder / "checkpoints" / _slug(name) if self.folder is not None else None
+            stored = self._train(tok, seed, loss, ckpt)
+            if entry is not None:
+                entry.put(stored)
+            if ckpt is not None and self.ranks.main:
+                shutil.rmtree(ckpt, ignore_errors=True)
+        else:
+            self.note(f"{_what(tok.name, seed, loss)}: reusing the cached training run")
+        run_table, curve, doc_table = stored
+        run = run_table.iloc[0].to_dict()
+        run["doc_tokens"] = doc_table["tokens"].to_numpy(dtype=np.int64)
+        return run, curve, doc_table["nats"].to_numpy(dtype=np.float64)
+
+    def _train(self, tok: "Tokenizer", seed: int, loss: str,
+               ckpt: Path | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """Train (or resume) one run; its run row, learning curve and per-document nats."""
+        from .lm import train_lm
+        from .lm.throughput import mfu, peak_flops
+
+        training, texts = self.training, self.train_texts()
+        eval_texts = [d.text for d in self.evals]
+        if tok.name not in self.encoded:  # every seed and loss trains on the same ids
+            self.encoded[tok.name] = (tok.encode_batch(texts), tok.encode_batch(eval_texts))
+        if self.peak is None:
+            self.peak = peak_flops(self.device, "bfloat16" if training.amp == "bf16" and self.device == "cuda"
+                                   else "float32")
+        kwargs = dict(model=training.model, budget=self.budget, seed=seed, device=training.device,
+                      progress=self.settings.progress, amp=training.amp, compile=training.compile, loss=loss,
+                      encoded=self.encoded[tok.name])
+        what = _what(tok.name, seed, loss)
+        if ckpt is not None and (ckpt / "checkpoint.pt").exists():
+            self.note(f"{what}: resuming from the checkpoint in {ckpt}")
+        try:
+            result = train_lm(tok, texts, eval_texts, checkpoint_dir=ckpt, resume=ckpt is not None, **kwargs)
+        except ValueError as e:
+            if ckpt is None or "different run" not in str(e):
+                raise
+            self.note(f"{what}: the checkpoint in {ckpt} is from other settings; starting afresh")
             shutil.rmtree(ckpt, ignore_errors=True)
-    else:
-        note(f"{_what(tok.name, seed, loss)}: reusing the cached training run")
-    run_table, curve, doc_table = stored
-    run = run_table.iloc[0].to_dict()
-    run["doc_tokens"] = doc_table["tokens"].to_numpy(dtype=np.int64)
-    return run, curve, doc_table["nats"].to_numpy(dtype=np.float64)
+            result = train_lm(tok, texts, eval_texts, checkpoint_dir=ckpt, resume=True, **kwargs)
+        self.note(f"trained {what}: {result.bits_per_byte:.3f} bits/byte after {result.steps} steps "
+                  f"({result.train_bytes_seen / 1e6:.2f} MB seen, {result.wall_seconds:.1f} s)")
+        run = pd.DataFrame([{
+            "tokenizer": tok.name, "seed": seed, "loss": loss, "vocab_size": tok.vocab_size, "steps": result.steps,
+            "bits_per_byte": result.bits_per_byte, "unigram_bits_per_byte": result.unigram_bits_per_byte,
+            "token_perplexity": result.token_perplexity, "word_perplexity": result.word_perplexity,
+            "eval_nats": result.eval_nats, "eval_tokens": result.eval_tokens, "eval_bytes": result.eval_bytes,
+            "eval_words": result.eval_words, "train_flops": result.train_flops,
+            "train_tokens_seen": result.train_tokens_seen, "train_bytes_seen": result.train_bytes_seen,
+            "flops_per_token": result.flops_per_token, "tokens_per_step": result.tokens_per_step,
+            "wall_seconds": round(result.wall_seconds, 3), "achieved_flops_per_second": result.achieved_flops_per_second,
+            "peak_flops_per_second": self.peak, "mfu": mfu(result.achieved_flops_per_second, self.peak),
+            "loss_function": result.loss_function, "device": result.device, "train_texts": len(texts),
+            "model_config": json.dumps(result.model_config.to_dict()),
+        }])
+        curve = result.curve.assign(tokenizer=tok.name, seed=seed, loss=loss)
+        return run, curve, pd.DataFrame({"nats": result.doc_nats, "tokens": result.doc_tokens})
 
 
 def _what(name: str, seed: int, loss: str) -> str:
     return f"{name} (seed {seed}" + (f", loss {loss})" if loss != "ce" else ")")
 
 
-def _train_one(tok: "Tokenizer", seed: int, loss: str, training: TrainSettings, budget: str, train_set: list[str],
-               evals: list[Document], ckpt: Path | None, progress: bool,
-               note: Callable[[str], None]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Train (or resume) one run; its run row, learning curve and per-document nats."""
-    from .lm import train_lm
-
-    kwargs = dict(model=training.model, budget=budget, seed=seed, device=training.device, progress=progress,
-                  amp=training.amp, compile=training.compile, loss=loss)
-    eval_texts = [d.text for d in evals]
-    if ckpt is not None and (ckpt / "checkpoint.pt").exists():
-        note(f"{_what(tok.name, seed, loss)}: resuming from the checkpoint in {ckpt}")
-    try:
-        result = train_lm(tok, train_set, eval_texts, checkpoint_dir=ckpt, resume=ckpt is not None, **kwargs)
-    except ValueError as e:
-        if ckpt is None or "different run" not in str(e):
-            raise
-        note(f"{_what(tok.name, seed, loss)}: the checkpoint in {ckpt} is from other settings; starting afresh")
-        shutil.rmtree(ckpt, ignore_errors=True)
-        result = train_lm(tok, train_set, eval_texts, checkpoint_dir=ckpt, resume=True, **kwargs)
-    note(f"trained {_what(tok.name, seed, loss)}: {result.bits_per_byte:.3f} bits/byte after {result.steps} steps "
-         f"({result.train_bytes_seen / 1e6:.2f} MB seen, {result.wall_seconds:.1f} s)")
-    run = pd.DataFrame([{
-        "tokenizer": tok.name, "seed": seed, "loss": loss, "vocab_size": tok.vocab_size, "steps": result.steps,
-        "bits_per_byte": result.bits_per_byte, "unigram_bits_per_byte": result.unigram_bits_per_byte,
-        "token_perplexity": result.token_perplexity, "word_perplexity": result.word_perplexity,
-        "eval_nats": result.eval_nats, "eval_tokens": result.eval_tokens, "eval_bytes": result.eval_bytes,
-        "eval_words": result.eval_words, "train_flops": result.train_flops,
-        "train_tokens_seen": result.train_tokens_seen, "train_bytes_seen": result.train_bytes_seen,
-        "flops_per_token": result.flops_per_token, "tokens_per_step": result.tokens_per_step,
-        "wall_seconds": round(result.wall_seconds, 3), "achieved_flops_per_second": result.achieved_flops_per_second,
-        "loss_function": result.loss_function, "device": result.device, "train_texts": len(train_set),
-        "model_config": json.dumps(result.model_config.to_dict()),
-    }])
-    curve = result.curve.assign(tokenizer=tok.name, seed=seed, loss=loss)
-    return run, curve, pd.DataFrame({"nats": result.doc_nats, "tokens": result.doc_tokens})
-
-
 #: Columns of ``lm_runs.csv``, in order.
 RUN_COLUMNS = ["tokenizer", "seed", "loss", "vocab_size", "steps", "trained", "reason", "bits_per_byte", "unigram_bits_per_byte",
                "token_perplexity", "word_perplexity", "train_flops", "train_tokens_seen", "train_bytes_seen",
-               "flops_per_token", "wall_seconds", "achieved_flops_per_second", "mfu"]
+               "flops_per_token", "wall_seconds", "achieved_flops_per_second", "peak_flops_per_second", "mfu"]
 
 
-def _summarize(plans: list[_Plan], runs: list[dict[str, Any]], curves: list[pd.DataFrame],
-               docs: dict[tuple[str, str, int], np.ndarray], evals: list[Document], training: TrainSettings,
-               settings: Settings, record: TrainingRecord, criterion: "Criterion", corpus_name: str,
-               folder: Path | None) -> Training:
+@dataclass
+class _Summary:
+    """Everything one training stage ran, for :func:`_summarize`."""
+
+    plans: list[_Plan]
+    runs: list[dict[str, Any]]
+    curves: list[pd.DataFrame]
+    docs: dict[tuple[str, str, int], np.ndarray]
+    evals: list[Document]
+    training: TrainSettings
+    settings: Settings
+    record: TrainingRecord
+    criterion: "Criterion"
+    corpus_name: str
+
+
+def _summarize(t: _Summary) -> Training:
     """Judge every run, average over seeds with intervals, compare the trained tokenizers (under
     each loss), and say whether the ranking of tokenizers survives the loss."""
+    plans, runs, curves, docs, evals = t.plans, t.runs, t.curves, t.docs, t.evals
+    training, settings, record, criterion, corpus_name = t.training, t.settings, t.record, t.criterion, t.corpus_name
     from .docid import doc_keys
     from .lm.compare import judge_run
-    from .lm.distributed import launched
-    from .lm.throughput import mfu
     from .metrics.bootstrap import Bootstrap
 
     m = settings.metrics
@@ -320,7 +373,6 @@ def _summarize(plans: list[_Plan], runs: list[dict[str, Any]], curves: list[pd.D
         verdict = judge_run(list(zip(curve["step"], curve["bits_per_byte"])), int(run["steps"]), run["bits_per_byte"],
                             run["unigram_bits_per_byte"], criterion)
         run["trained"], run["reason"] = verdict.trained, verdict.reason
-        run["mfu"] = mfu(run["achieved_flops_per_second"], record.peak_flops_per_second or 0.0)
     trained_steps = [int(r["steps"]) for r in runs if r["trained"]]
     per_loss = {loss: _one_loss(loss, plans, [r for r in runs if r["loss"] == loss], docs, doc_bytes, slots, boot,
                                 criterion, trained_steps, corpus_name, len(evals))
@@ -343,19 +395,9 @@ def _summarize(plans: list[_Plan], runs: list[dict[str, Any]], curves: list[pd.D
         losses_table = pd.DataFrame([row for part in per_loss.values() for row in part.summary])
         agreement = _loss_agreement(per_loss, runs, boot)
         record.loss_agreement = agreement.to_dict("records") if agreement is not None else []
-    if folder is not None and launched().main:  # under torchrun, rank 0 writes
-        for name, table in ((results.COST_FILE, main.cost), (RUNS_FILE, runs_table),
-                            (COMPARISONS_FILE, comparison_table), (LOSSES_FILE, losses_table),
-                            (AGREEMENT_FILE, agreement)):
-            if table is not None:
-                results.write_csv(folder / name, table)
     table = results.tidy(main.rows) if main.rows else pd.DataFrame(columns=results.METRIC_COLUMNS)
     return Training(table, _curves(curves) if curves else None, main.cost, runs_table, comparison_table, record,
                     main.losses, losses_table, agreement)
-
-
-LOSSES_FILE = "lm_losses.csv"
-AGREEMENT_FILE = "lm_loss_agreement.csv"
 
 
 @dataclass
@@ -468,7 +510,8 @@ def _loss_agreement(per_loss: dict[str, _LossSummary], runs: list[dict[str, Any]
             table = pd.DataFrame([r for r in runs if r["loss"] in (a, b) and r["tokenizer"] in both],
                                  columns=["tokenizer", "loss", "seed", "bits_per_byte"])
             if table["seed"].nunique() >= 2:
-                seeds = ranking_agreement(table, confidence=boot.confidence, rng_seed=boot.seed)
+                seeds = ranking_agreement(table, replicates=boot.replicates, confidence=boot.confidence,
+                                          rng_seed=boot.seed)
                 if len(seeds):
                     row.update(seed_ci_low=float(seeds["ci_low"].iloc[0]), seed_ci_high=float(seeds["ci_high"].iloc[0]))
             out.append(row)

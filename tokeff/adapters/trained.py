@@ -38,6 +38,10 @@ def is_trained_spec(spec: str) -> bool:
     return spec.startswith("train:")
 
 
+#: The pre-split of ``train:bpe:N`` (and of the vocabularies a sweep or a study names ``train:bpe:N``).
+TRAIN_BPE_PATTERN = "cl100k"
+
+
 def parse_spec(spec: str) -> tuple[str, int]:
     """``"train:hf-bpe:8192"`` -> ``("hf-bpe", 8192)``."""
     parts = spec.split(":")
@@ -110,10 +114,10 @@ def train_tokeff_bpe(spec: str, texts: Iterable[str], vocab_size: int) -> Tokeni
     from .tokeff_bpe import TokeffBPETokenizer
 
     try:
-        model = train_bpe(texts, vocab_size, pattern="cl100k")
+        model = train_bpe(texts, vocab_size, pattern=TRAIN_BPE_PATTERN)
     except TokeffError as e:
         raise TokenizerError(f"{spec}: {e}") from None
-    return TokeffBPETokenizer(model, name=spec, source="tokeff BPE (cl100k pre-split) on the train split")
+    return TokeffBPETokenizer(model, name=spec, source=f"tokeff BPE ({TRAIN_BPE_PATTERN} pre-split) on the train split")
 
 
 def train_tokenizer(spec: str, texts: Callable[[], Iterable[str]]) -> Tokenizer:
@@ -127,4 +131,5 @@ TRAINERS.register(TrainerKind("spm-unigram", "SentencePiece unigram LM with byte
                               lambda spec, texts, vocab: train_spm(spec, texts, vocab, "unigram"), order=1))
 TRAINERS.register(TrainerKind("spm-bpe", "SentencePiece BPE with byte fallback",
                               lambda spec, texts, vocab: train_spm(spec, texts, vocab, "bpe"), order=2))
-TRAINERS.register(TrainerKind("bpe", "tokeff's own byte-level BPE (cl100k pre-split)", train_tokeff_bpe, order=3))
+TRAINERS.register(TrainerKind("bpe", f"tokeff's own byte-level BPE ({TRAIN_BPE_PATTERN} pre-split)", train_tokeff_bpe,
+                              order=3))

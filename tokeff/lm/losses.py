@@ -70,7 +70,10 @@ class Loss(ABC):
     @property
     def spec(self) -> str:
         """The canonical spec: ``resolve_loss(loss.spec) == loss``."""
-        return self.kind if self.value is None else f"{self.kind}:{self.value:g}"
+        if self.value is None:
+            return self.kind
+        text = repr(self.value)  # the shortest form that gives the value back exactly
+        return f"{self.kind}:{text[:-2] if text.endswith('.0') else text}"
 
     def describe(self) -> str:
         """One line for results and reports: the spec, the formula with its value, the source."""

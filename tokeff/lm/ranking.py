@@ -60,8 +60,11 @@ def ranking_agreement(
     means = cube.mean(-1)
     boot = None
     if n_seeds > 1 and replicates > 0:
-        draw = np.random.default_rng(rng_seed).integers(0, n_seeds, size=(replicates, *cube.shape))
-        boot = np.take_along_axis(np.broadcast_to(cube, draw.shape), draw, -1).mean(-1)  # (R, groups, items)
+        # seed s fixed the initialisation and data order of every cell alike, so a replicate draws
+        # one multiset of seeds and uses it in every cell: the seed bootstrap is paired, as
+        # tokeff.lm.compare pairs tokenizers by seed
+        draw = np.random.default_rng(rng_seed).integers(0, n_seeds, size=(replicates, n_seeds))
+        boot = cube[:, :, draw].mean(-1).transpose(2, 0, 1)  # (R, groups, items)
     alpha = (1 - confidence) / 2
     rows = []
     for a, b in itertools.combinations(range(len(groups)), 2):

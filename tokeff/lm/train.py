@@ -233,6 +233,7 @@ def train_lm(
     stop_at_step: int | None = None,
     amp: str | None = None,
     loss: str | Loss = "ce",
+    encoded: tuple[list[list[int]], list[list[int]]] | None = None,
 ) -> LMResult:
     """Train the shared small LM on ``train_texts`` tokenized by ``tokenizer``; score ``eval_texts``.
 
@@ -265,6 +266,8 @@ def train_lm(
             this many bytes (at least one text), the same texts for every tokenizer.
         compile: run the model through ``torch.compile`` (a few percent faster on CPU, slow
             to start).
+        encoded: the ids of ``train_texts`` and ``eval_texts`` when the caller has them (the
+            training stage encodes once for every seed and loss).
         amp: ``"bf16"`` runs the forward and backward passes under bf16 autocast on CUDA (the
             weights, the optimizer and the evaluation stay float32); ignored elsewhere.
         stop_at_step: stop after this many steps (checkpointing first), as if interrupted; the
@@ -283,8 +286,13 @@ def train_lm(
     # --- data: tokenize once, pack the training texts, keep evaluation texts whole ----------
     t0 = time.perf_counter()
     train_texts, eval_texts = list(train_texts), list(eval_texts)
-    train_docs = tokenizer.encode_batch(train_texts)
-    eval_docs = tokenizer.encode_batch(eval_texts)
+    if encoded is not None:  # the caller encoded these very texts already (one encoding for many runs)
+        train_docs, eval_docs = encoded
+        if len(train_docs) != len(train_texts) or len(eval_docs) != len(eval_texts):
+            raise ValueError("encoded ids do not match the texts: one id list per text, training then evaluation")
+    else:
+        train_docs = tokenizer.encode_batch(train_texts)
+        eval_docs = tokenizer.encode_batch(eval_texts)
     tokenize_seconds = time.perf_counter() - t0
     sep_id = tokenizer.vocab_size
     n_ids = sep_id + 1

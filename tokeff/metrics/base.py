@@ -75,6 +75,8 @@ class Extras:
     notes: list[str] = field(default_factory=list)
 
     def note(self, line: str) -> None:
+        """Add ``line`` once. A note about one tokenizer starts with its name and ": " (the results
+        cache stores it with that tokenizer's results)."""
         if line not in self.notes:
             self.notes.append(line)
 

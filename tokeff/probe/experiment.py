@@ -23,9 +23,6 @@ from ..settings import Settings
 from .arithmetic import ArithmeticTask
 from .run import NUMBER_TOKENIZERS, PROBE_BUDGET, ProbeResult, factor_spread, run_arithmetic
 
-SCORES_FILE = "probe_scores.csv"
-RUNS_FILE = "probe_runs.csv"
-
 #: The probes ``python -m tokeff probe KIND`` knows.
 KINDS = ("arithmetic",)
 
@@ -64,8 +61,8 @@ def probe(kind: str = "arithmetic", tokenizers: Sequence[Any] = NUMBER_TOKENIZER
             "vocab_size": vocab_size, "tokenizers": list(dict.fromkeys(result.runs["tokenizer"])),
             "factor_spread": spread.to_dict("records"),
         }
-        results.write_csv(folder / SCORES_FILE, result.scores)
-        results.write_csv(folder / RUNS_FILE, result.runs)
+        results.write_csv(folder / results.PROBE_SCORES_FILE, result.scores)
+        results.write_csv(folder / results.PROBE_RUNS_FILE, result.runs)
         record.save(folder)
         if report:
             from ..reporting import build_report

@@ -13,6 +13,7 @@ from ..errors import TokeffError
 from ..metrics.registry import all_metrics
 from ..metrics.registry import metric as registered_metric
 from ..record import CorpusRecord, RunRecord, TrainingRecord
+from .. import results
 from ..results import (COST_FILE, CURVES_FILE, METRIC_COLUMNS, METRICS_FILE, TOKEN_LENGTHS_FILE, read_metrics,
                        read_optional_csv)
 from .names import language_label, short_names
@@ -222,11 +223,8 @@ def _tokenizer_order(run: RunRecord, metrics: pd.DataFrame, *extra: pd.DataFrame
 
 def load(folder: Path) -> ReportData:
     """Read a results folder. Raises :class:`TokeffError` when it holds no metrics."""
-    from ..probe.experiment import RUNS_FILE as PROBE_RUNS
-    from ..probe.experiment import SCORES_FILE as PROBE_SCORES
-
     folder = Path(folder)
-    probe_scores = _nonempty(read_optional_csv(folder, PROBE_SCORES))
+    probe_scores = _nonempty(read_optional_csv(folder, results.PROBE_SCORES_FILE))
     if (folder / METRICS_FILE).exists():
         metrics = read_metrics(folder)
     elif probe_scores is not None:  # a probe's folder: no tokenizer metrics, only its own tables
@@ -246,16 +244,29 @@ def load(folder: Path) -> ReportData:
     style = TokenizerStyle.build(order, short_names(order))
     corpora = [c.name for c in run.corpora if c.name]
     corpora += sorted(set(metrics["corpus"]) - set(corpora) - {""})
-    from ..study import STUDY_FILE
-    from ..training import AGREEMENT_FILE, COMPARISONS_FILE, LOSSES_FILE, RUNS_FILE
+    # the training page and the conclusions speak of the first training loss (metrics.csv's);
+    # the losses page reads lm_losses.csv for all of them
+    main_loss = _main_loss(run)
+    return ReportData(folder, metrics, run, _of_loss(curves, main_loss), cost, lengths, style, corpora=corpora,
+                      lm_runs=_of_loss(_nonempty(read_optional_csv(folder, results.LM_RUNS_FILE)), main_loss),
+                      lm_comparisons=_of_loss(_nonempty(read_optional_csv(folder, results.LM_COMPARISONS_FILE)), main_loss),
+                      study=_nonempty(read_optional_csv(folder, results.STUDY_FILE)),
+                      lm_losses=_nonempty(read_optional_csv(folder, results.LM_LOSSES_FILE)),
+                      lm_loss_agreement=_nonempty(read_optional_csv(folder, results.LM_AGREEMENT_FILE)),
+                      probe_scores=probe_scores, probe_runs=_nonempty(read_optional_csv(folder, results.PROBE_RUNS_FILE)))
 
-    return ReportData(folder, metrics, run, curves, cost, lengths, style, corpora=corpora,
-                      lm_runs=_nonempty(read_optional_csv(folder, RUNS_FILE)),
-                      lm_comparisons=_nonempty(read_optional_csv(folder, COMPARISONS_FILE)),
-                      study=_nonempty(read_optional_csv(folder, STUDY_FILE)),
-                      lm_losses=_nonempty(read_optional_csv(folder, LOSSES_FILE)),
-                      lm_loss_agreement=_nonempty(read_optional_csv(folder, AGREEMENT_FILE)),
-                      probe_scores=probe_scores, probe_runs=_nonempty(read_optional_csv(folder, PROBE_RUNS)))
+
+def _main_loss(run: RunRecord) -> str | None:
+    """The first training loss of the run (the one metrics.csv reports), when it trained."""
+    losses = ((run.settings.get("training") or {}).get("losses")) if isinstance(run.settings, dict) else None
+    return str(losses[0]) if losses else None
+
+
+def _of_loss(table: pd.DataFrame | None, loss: str | None) -> pd.DataFrame | None:
+    """The rows of ``table`` trained under ``loss`` (tables without a loss column as they are)."""
+    if table is None or loss is None or "loss" not in table.columns:
+        return table
+    return _nonempty(table[table["loss"].astype(str) == loss].reset_index(drop=True))
 
 
 def note_value(notes: "pd.Series | list[str]", key: str) -> str:
