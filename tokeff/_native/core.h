@@ -27,7 +27,7 @@ PyObject *learn_merges(PyObject *self, PyObject *args);
 PyObject *segments_new(PyObject *self, PyObject *noargs);
 /* pieces.c */
 PyObject *segments_add(PyObject *self, PyObject *args);
-PyObject *segments_result(PyObject *self, PyObject *cap);
+PyObject *segments_take(PyObject *self, PyObject *args);
 /* scan.c */
 PyObject *scan_texts(PyObject *self, PyObject *args);
 PyObject *intern_words(PyObject *self, PyObject *args);
