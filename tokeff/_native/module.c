@@ -8,6 +8,8 @@ static PyMethodDef methods[] = {
     {"scan_texts", scan_texts, METH_VARARGS,
      "scan_texts(table, texts, classes, want_words, words_out) -> (stats, ids)"},
     {"intern_words", intern_words, METH_VARARGS, "intern_words(table, words, words_out) -> ids"},
+    {"text_sizes", text_sizes, METH_VARARGS,
+     "text_sizes(texts, nonspace=False) -> int64 bytes: (UTF-8 bytes, code points[, non-space characters]) per text"},
     {"flatten_ids", flatten_ids, METH_VARARGS,
      "flatten_ids(seqs[, flags]) -> (flat, lengths, counts): int64 bytes; counts: UNK and byte-fallback ids per sequence"},
     {"spells_texts", spells_texts, METH_VARARGS,
