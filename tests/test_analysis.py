@@ -99,6 +99,21 @@ def test_this_process_measures_the_runs_its_busy_workers_have_no_room_for(tmp_pa
     pd.testing.assert_frame_equal(single.metrics, sharded.metrics, check_exact=True)
 
 
+@pytest.mark.parametrize("families, built", [(("compression",), False), (("compression", "words"), True)])
+def test_the_word_scans_table_is_built_before_forking_only_when_words_are_counted(
+        monkeypatch: pytest.MonkeyPatch, families: tuple[str, ...], built: bool):
+    # the character-class table (0.2 s) is built in the parent so that workers inherit it; a
+    # pass that counts no words never reads it
+    import tokeff.engine.local as local
+
+    calls: list[int] = []
+    monkeypatch.setattr(local, "_native", type("Core", (), {"core": object()}))  # as with the C core
+    monkeypatch.setattr(local, "char_classes", lambda: calls.append(1))
+    settings = MetricSettings(chunk_docs=16, bootstrap_replicates=20, split="all", families=families)
+    measure([_mixed_corpus(40)], [CharsTokenizer()], settings=settings, workers=2, progress=False)
+    assert bool(calls) == built
+
+
 def test_chunking_by_characters_changes_no_number():
     # chunks cut by size (long documents) instead of by count, dealt to three workers
     single = measure([_mixed_corpus(100)], TOKENIZERS, settings=SMALL_CHUNKS, workers=1, progress=False)

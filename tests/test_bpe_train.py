@@ -233,3 +233,46 @@ def test_space_cut_shortcut_counts_the_same_chunks(lines: list[str], pattern: st
         assert fast.result() == plain.result()
 
     same_on_odd_whitespace()
+
+
+@pytest.mark.skipif(not has_c_core(), reason="the C core is not built")
+def test_pieces_handed_out_in_slices_count_the_same_chunks(lines: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = ChunkCounter(Pattern.resolve("gpt2"))
+    whole.add(lines)
+    expected = whole.result()
+    monkeypatch.setattr(count_module, "PIECES_SLICE", 7)  # many slices, the last one short
+    sliced = ChunkCounter(Pattern.resolve("gpt2"))
+    sliced.add(lines)
+    assert sliced.result() == expected
+
+
+@pytest.mark.skipif(not has_c_core(), reason="the C core is not built")
+def test_taking_pieces_gives_each_once_in_order_then_empties_the_counter() -> None:
+    core = _native.core
+    counter = core.segments_new()
+    core.segments_add(counter, ["the cat the dog", " the end"])
+    assert core.segments_take(counter, 2) == {"the": 1, " cat": 1}
+    with pytest.raises(RuntimeError, match="being emptied"):
+        core.segments_add(counter, ["more"])  # the lookup table is gone while pieces are taken
+    assert list(core.segments_take(counter, 2).items()) == [(" the", 2), (" dog", 1)]
+    assert core.segments_take(counter, 2) == {" end": 1}
+    assert core.segments_take(counter, 2) == {}
+    core.segments_add(counter, ["again again"])  # empty and usable again
+    assert core.segments_take(counter, 10) == {"again": 1, " again": 1}
+
+
+@pytest.mark.parametrize("backend", ["c", "python"])
+def test_release_empties_the_chunks_and_learns_the_same_merges(lines: list[str], backend: str) -> None:
+    if backend == "c" and not has_c_core():
+        pytest.skip("the C core is not built")
+    chunks, _ = train_module.count_chunks(lines, Pattern.resolve("gpt2"), workers=1)
+    kept = dict(chunks)
+    merges = train_module.learn_merges(chunks, 500, 2, backend=backend, release=True)
+    assert chunks == {}
+    assert merges == train_module.learn_merges(kept, 500, 2, backend=backend)
+    assert kept and len(merges) == 500
+
+
+def test_training_reports_the_distinct_chunks_it_merged(lines: list[str]) -> None:
+    chunks, _ = train_module.count_chunks(lines[:500], Pattern.resolve("gpt2"), workers=1)
+    assert train_bpe(lines[:500], 300).training["distinct_chunks"] == len(chunks) > 0

@@ -110,6 +110,28 @@ def test_scan_finds_the_grapheme_clusters_itself(texts):
     assert (batch._scan[0][:, 3] >= 0).all()
 
 
+def _check_sizes(texts: list[str]) -> None:
+    # no family reads words: the counts come from text_sizes, without the word scan
+    batch = TextBatch([Document(t, "xx", f"d{i}") for i, t in enumerate(texts)], count_words=False)
+    counts, _, _ = _expected(texts)
+    got = np.stack([batch.n_bytes, batch.n_chars, batch.n_nonspace], axis=1) if texts else np.empty((0, 3))
+    assert (got == counts).all()
+    assert "_scan" not in batch.__dict__
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=40), max_size=8))
+def test_sizes_without_the_word_scan_agree_with_python_on_any_text(texts):
+    _check_sizes(texts)
+
+
+def test_sizes_without_the_word_scan_at_each_utf8_width():
+    # the last code point of each UTF-8 length and the first of the next, in every string kind
+    edges = ["\x7f", "\x80", "\xff", "\u07ff", "\u0800", "\uffff", "\U00010000", "\U0010ffff"]
+    _check_sizes(edges + ["".join(edges), "a" * 100 + "\xe9", "\u3000 \x85\xa0x", "\t\n", ""])
+    _check_sizes(["x" * 1000 + e for e in edges])
+
+
 def test_scan_agrees_with_python_on_real_multilingual_text(shared_dir):
     from tokeff.corpus.sources import parallel_corpus
 
@@ -117,6 +139,7 @@ def test_scan_agrees_with_python_on_real_multilingual_text(shared_dir):
             if int(d.doc_id.rsplit(":", 1)[1]) % 20 == 0]
     assert len({d.language for d in docs}) >= 30
     _check([d.text for d in docs])
+    _check_sizes([d.text for d in docs])
 
 
 def test_character_classes_are_the_regex_classes():
@@ -135,8 +158,19 @@ def test_character_classes_are_the_regex_classes():
 @given(st.lists(st.lists(st.integers(0, 2**40), max_size=20), max_size=10))
 def test_flattened_ids_are_the_ids_back_to_back(ids):
     batch = EncodedBatch(TextBatch([Document("x", "xx", str(i)) for i in range(len(ids))]), ids, BytesTokenizer())
+    assert batch.n_tokens.tolist() == [len(x) for x in ids]  # read before flattening: counted apart
     assert batch.flat.tolist() == list(chain.from_iterable(ids))
     assert batch.n_tokens.tolist() == [len(x) for x in ids]
+
+
+def test_the_compression_profile_neither_scans_words_nor_flattens_ids():
+    from tokeff.metrics.compression import CompressionAccumulator
+
+    text_batch = TextBatch([Document("a bc", "xx", "1"), Document("déf", "xx", "2")], count_words=False)
+    batch = EncodedBatch(text_batch, [[1, 2, 3], [4]], BytesTokenizer())
+    CompressionAccumulator().update(batch)
+    assert "_scan" not in text_batch.__dict__ and "_flat" not in batch.__dict__
+    assert text_batch.n_bytes.tolist() == [4, 4] and batch.n_tokens.tolist() == [3, 1]
 
 
 class _Flagged(BytesTokenizer):

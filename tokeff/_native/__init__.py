@@ -20,7 +20,7 @@ from types import ModuleType
 
 #: The interface version of the core this source expects (``CORE_ABI`` in ``module.c``; both are
 #: bumped when a function is added or its arguments change).
-ABI = 2
+ABI = 3
 
 
 def checked(module: ModuleType | None) -> ModuleType | None:

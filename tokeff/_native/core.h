@@ -6,7 +6,8 @@
  *   merge.c    the BPE merge loop (tokeff/bpe/merge_loop.py, in C)
  *   intern.h/c the table of interned strings (pieces of text, words) that pieces.c and scan.c fill
  *   pieces.c   the BPE trainer's counter of space-cut pieces (tokeff/bpe/count.py)
- *   scan.c     the analysis pass's text scan: per-document counts and word ids (tokeff/metrics/batch.py)
+ *   scan.c     the analysis pass's text scan: per-document counts and word ids, or sizes alone
+ *              (tokeff/metrics/batch.py)
  *   ids.c      a tokenizer's ids flattened with their UNK/byte-fallback counts, and the round-trip
  *              spelling check
  *   blake2b.c  BLAKE2b-64 of document ids, for the split and the bootstrap (tokeff/docid.py)
@@ -27,10 +28,11 @@ PyObject *learn_merges(PyObject *self, PyObject *args);
 PyObject *segments_new(PyObject *self, PyObject *noargs);
 /* pieces.c */
 PyObject *segments_add(PyObject *self, PyObject *args);
-PyObject *segments_result(PyObject *self, PyObject *cap);
+PyObject *segments_take(PyObject *self, PyObject *args);
 /* scan.c */
 PyObject *scan_texts(PyObject *self, PyObject *args);
 PyObject *intern_words(PyObject *self, PyObject *args);
+PyObject *text_sizes(PyObject *self, PyObject *args);
 /* ids.c */
 PyObject *flatten_ids(PyObject *self, PyObject *args);
 PyObject *spells_texts(PyObject *self, PyObject *args);

@@ -41,6 +41,10 @@ typedef struct {
     size_t n, cap;
     SegSlot *table;
     size_t mask;
+    /* segments_take (pieces.c): pieces handed out so far, and whether it has begun (the table
+       and hashes are gone then, so nothing can be added) */
+    size_t taken;
+    int taking;
 } Segs;
 
 /* an empty table; -1 when out of memory */

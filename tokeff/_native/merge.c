@@ -9,7 +9,11 @@
  * the tie-breaking rule; this file only adds the bookkeeping C needs.
  *
  *   learn_merges(chunks: dict[str, int], n_merges: int, min_frequency: int,
- *                tie_keys: list[int] (256 items), on_merge: callable | None) -> list[tuple[int, int]]
+ *                tie_keys: list[int] (256 items), on_merge: callable | None,
+ *                release: bool = False) -> list[tuple[int, int]]
+ *
+ * release: empty `chunks` once its words are read, so that the dict (a str and an int per chunk)
+ * is not alive beside the merge state while that grows (the caller keeps no other use for it).
  */
 #include "core.h"
 
@@ -223,8 +227,9 @@ PyObject *learn_merges(PyObject *self, PyObject *args) {
     PyObject *chunks, *tie_keys, *on_merge;
     Py_ssize_t n_merges;
     long long min_frequency;
-    if (!PyArg_ParseTuple(args, "O!nLOO", &PyDict_Type, &chunks, &n_merges, &min_frequency, &tie_keys,
-                          &on_merge))
+    int release = 0;
+    if (!PyArg_ParseTuple(args, "O!nLOO|p", &PyDict_Type, &chunks, &n_merges, &min_frequency, &tie_keys,
+                          &on_merge, &release))
         return NULL;
     State st;
     memset(&st, 0, sizeof(st));
@@ -288,6 +293,7 @@ PyObject *learn_merges(PyObject *self, PyObject *args) {
         off += size;
         w++;
     }
+    if (release) PyDict_Clear(chunks);
     s->created.n = 0; /* the initial pairs are all pushed below */
     for (size_t i = 0; i < s->n_pairs; i++)
         if (s->pairs[i].count > 0 && heap_push(s, s->pairs[i].count, (int32_t)i) < 0) goto nomem;

@@ -10,7 +10,9 @@
  *
  *   segments_new() -> capsule                         (intern.c)
  *   segments_add(capsule, texts: list[str]) -> None
- *   segments_result(capsule) -> dict[str, int]     (and empties the counter)
+ *   segments_take(capsule, most: int) -> dict[str, int]
+ *       the next `most` pieces (in order of first sight) with their counts; {} once all are
+ *       handed out, and the counter is empty again. No piece is added while some are taken.
  */
 #include "intern.h"
 
@@ -24,6 +26,10 @@ PyObject *segments_add(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OO", &cap, &texts)) return NULL;
     Segs *g = PyCapsule_GetPointer(cap, SEGS_CAPSULE);
     if (!g) return NULL;
+    if (g->taking) {
+        PyErr_SetString(PyExc_RuntimeError, "segments_add: the counter is being emptied by segments_take");
+        return NULL;
+    }
     PyObject *seq = PySequence_Fast(texts, "texts must be a sequence of str");
     if (!seq) return NULL;
     Py_ssize_t m = PySequence_Fast_GET_SIZE(seq);
@@ -57,12 +63,31 @@ PyObject *segments_add(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-PyObject *segments_result(PyObject *self, PyObject *cap) {
+/* The pieces are handed to Python a slice at a time so that the table and a dict of every piece
+   never exist at once: the caller turns each slice into chunks and drops it before asking for the
+   next. The slot table and the hashes go at the first call (nothing is looked up any more); the
+   rest when the last piece has been handed out. */
+PyObject *segments_take(PyObject *self, PyObject *args) {
+    PyObject *cap;
+    Py_ssize_t most;
+    if (!PyArg_ParseTuple(args, "On", &cap, &most)) return NULL;
     Segs *g = PyCapsule_GetPointer(cap, SEGS_CAPSULE);
     if (!g) return NULL;
+    if (most < 1) {
+        PyErr_SetString(PyExc_ValueError, "segments_take needs most >= 1");
+        return NULL;
+    }
+    if (!g->taking) {
+        free(g->table);
+        free(g->hash);
+        g->table = NULL;
+        g->hash = NULL;
+        g->taking = 1;
+    }
     PyObject *d = PyDict_New();
     if (!d) return NULL;
-    for (size_t k = 0; k < g->n; k++) {
+    size_t end = g->taken + (size_t)most < g->n ? g->taken + (size_t)most : g->n;
+    for (size_t k = g->taken; k < end; k++) {
         PyObject *key = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, g->arena + g->meta[k].off, g->meta[k].len);
         PyObject *val = key ? PyLong_FromLongLong(g->cnt[k]) : NULL;
         if (!val || PyDict_SetItem(d, key, val) < 0) {
@@ -74,10 +99,13 @@ PyObject *segments_result(PyObject *self, PyObject *cap) {
         Py_DECREF(key);
         Py_DECREF(val);
     }
-    segs_free(g);
-    if (segs_init(g) < 0) {
-        Py_DECREF(d);
-        return PyErr_NoMemory();
+    g->taken = end;
+    if (g->taken == g->n) { /* all handed out: the counter is empty again */
+        segs_free(g);
+        if (segs_init(g) < 0) {
+            Py_DECREF(d);
+            return PyErr_NoMemory();
+        }
     }
     return d;
 }

@@ -40,6 +40,7 @@ from tokeff.bpe.patterns import Pattern
 SPACE_SAFE_PATTERNS = frozenset({"gpt2", "cl100k", "o200k", "digits", "l2r3", "r2l3"})
 
 BATCH_CHARS = 1 << 20  # ~1 MB of text per batch: large enough to amortize queue costs
+PIECES_SLICE = 1 << 16  # distinct pieces handed from the C table to the regex at a time
 
 
 def _batches(texts: Iterable[str], batch_chars: int) -> Iterator[list[str]]:
@@ -94,10 +95,15 @@ class ChunkCounter:
     def result(self) -> dict[str, int]:
         chunks = self.chunks
         if self.pieces is not None:
-            findall, get = self.findall, chunks.get
-            for piece, n in self.core.segments_result(self.pieces).items():
-                for chunk in findall(piece):
-                    chunks[chunk] = get(chunk, 0) + n
+            findall, get, take = self.findall, chunks.get, self.core.segments_take
+            # a slice of the pieces at a time, each dropped before the next: the C table (freed as
+            # it empties) and a dict of every piece would otherwise be alive at once, the peak of
+            # the whole training
+            while part := take(self.pieces, PIECES_SLICE):
+                for piece, n in part.items():
+                    for chunk in findall(piece):
+                        chunks[chunk] = get(chunk, 0) + n
+                del part
         return dict(chunks)
 
 

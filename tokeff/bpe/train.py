@@ -50,16 +50,24 @@ def learn_merges(
     *,
     backend: str = "auto",
     on_merge: Callable[[int], None] | None = None,
+    release: bool = False,
 ) -> list[tuple[int, int]]:
-    """Merges from a ``{chunk: count}`` table; ``backend`` is ``"auto"``, ``"c"`` or ``"python"``."""
+    """Merges from a ``{chunk: count}`` table; ``backend`` is ``"auto"``, ``"c"`` or ``"python"``.
+
+    ``release=True`` empties ``chunks``: the C core does so as soon as it has read the chunks into
+    its own arrays, so that the dict is not alive beside the merge state (training's peak memory).
+    """
     if backend not in ("auto", "c", "python"):
         raise ValueError(f"backend must be 'auto', 'c' or 'python', not {backend!r}")
     core = _native.core
     if backend == "c" and core is None:
         raise BPETrainingError("the C core of tokeff.bpe is not built; reinstall tokeff with a C compiler")
     if backend != "python" and core is not None:
-        return core.learn_merges(chunks, n_merges, min_frequency, HF_BYTE_RANK, on_merge)
-    return _learn_merges_py(chunks, n_merges, min_frequency, on_merge)
+        return core.learn_merges(chunks, n_merges, min_frequency, HF_BYTE_RANK, on_merge, release)
+    merges = _learn_merges_py(chunks, n_merges, min_frequency, on_merge)
+    if release:
+        chunks.clear()
+    return merges
 
 
 def _progress_hooks(progress: bool | ProgressCallback, n_merges: int) -> tuple[Any, Any, Any]:
@@ -159,12 +167,13 @@ def train_bpe(
     started = time.perf_counter()
     try:
         chunks, n_chars = count_chunks(texts, pat, special_tokens=specials, workers=workers, on_batch=on_batch)
+        n_chunks = len(chunks)
         if not chunks:
             raise BPETrainingError(
                 "the training corpus is empty (no text after pre-splitting); give train_bpe some text"
             )
         try:
-            merges = learn_merges(chunks, n_merges, min_frequency, backend=backend, on_merge=on_merge)
+            merges = learn_merges(chunks, n_merges, min_frequency, backend=backend, on_merge=on_merge, release=True)
         except UnicodeEncodeError as exc:
             raise BPETrainingError(
                 f"the corpus is not valid Unicode: it has lone surrogates, which have no UTF-8 bytes ({exc});"
@@ -187,7 +196,7 @@ def train_bpe(
             "min_frequency": min_frequency,
             "corpus": corpus,
             "characters": n_chars,
-            "distinct_chunks": len(chunks),
+            "distinct_chunks": n_chunks,
             "seconds": round(time.perf_counter() - started, 3),
         },
     )

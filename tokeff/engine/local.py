@@ -28,7 +28,7 @@ from typing import Any
 
 from .. import _native
 from ..adapters.base import Tokenizer, one_thread
-from ..analysis import State, chunks, measure_corpus, merge, new_state, update
+from ..analysis import State, chunks, counts_words, measure_corpus, merge, new_state, update
 from ..corpus.core import Corpus
 from ..env import setenv
 from ..errors import TokeffError
@@ -113,10 +113,10 @@ def _collect(corpora: list[Corpus], tokenizers: list[Tokenizer], settings: Metri
         tok.token_flags()
         if _native.core is not None and settings.roundtrip:
             tok.spelling()
-    if _native.core is not None:
-        char_classes()
-    _JOB.update(corpora=corpora, tokenizers=tokenizers, settings=settings, counter=counter, queues=queues)
     merged = [new_state(c, tokenizers, settings) for c in corpora]  # this process's runs go here
+    if _native.core is not None and any(counts_words(s) for s in merged):
+        char_classes()  # the word scan's table (0.2 s to build)
+    _JOB.update(corpora=corpora, tokenizers=tokenizers, settings=settings, counter=counter, queues=queues)
     mine = 0  # bytes this process measured itself
     # HF's thread pool off for the length of the pass, in this process and the forked ones
     # (one process per core is the parallelism here; HF would also warn in every worker that

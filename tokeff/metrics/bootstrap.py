@@ -83,9 +83,9 @@ _POISSON1_CDF = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(16)
 _THRESHOLDS = [np.uint64(min(int(c * 2.0**64), 2**64 - 1)) for c in _POISSON1_CDF]
 _TAIL_THRESHOLDS = np.asarray(_THRESHOLDS[3:], dtype=np.uint64)
 
-#: Slots hashed at a time: 256 x 1000 replicates of uint64 is 2 MB, so every pass over the block
-#: stays in cache.
-_BLOCK = 256
+#: Slots hashed at a time: 64 x 1000 replicates of uint64 is 512 KB, so the dozen passes over a
+#: block and its temporaries stay in the core's own cache.
+_BLOCK = 64
 
 
 def poisson_weights(slots: np.ndarray, replicates: int, seed: int) -> np.ndarray:
