@@ -28,7 +28,6 @@ from tokeff.metrics.batch import EncodedBatch
 from tokeff.metrics.registry import FAMILIES as METRIC_FAMILIES
 from tokeff.metrics.registry import Metric, MetricFamily, resolve_profile
 from tokeff.metrics.settings import MetricSettings
-from tokeff.registry import Registry
 from tokeff.reporting.data import metric_label
 from tokeff.reporting.names import short_names
 from tokeff.settings import Settings, TrainSettings

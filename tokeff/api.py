@@ -16,9 +16,8 @@ import pandas as pd
 from .adapters import Tokenizer
 from .adapters.trained import TRAIN_BPE_PATTERN
 from .corpus import Corpus
-from .errors import TokeffError
 from .files import atomic_write
-from .pipeline import Note, Run, as_corpora, check_splits, print_note, run
+from .pipeline import Note, Run, as_corpora, print_note, run
 from .settings import DEFAULT_CORPORA, DEFAULT_TOKENIZERS, Settings
 
 __all__ = ["analyze", "sweep", "summary_table", "train_bpe_file", "DEFAULT_TOKENIZERS", "Settings", "Run"]

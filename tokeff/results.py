@@ -25,6 +25,7 @@ an interrupted run never leaves a half-written file: what is there is always who
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,14 @@ LM_AGREEMENT_FILE = "lm_loss_agreement.csv"
 STUDY_FILE = "study.csv"
 PROBE_SCORES_FILE = "probe_scores.csv"
 PROBE_RUNS_FILE = "probe_runs.csv"
+
+
+def finite(x: object) -> bool:
+    """Whether ``x`` is a finite number (a missing value, NaN, inf or text is not)."""
+    try:
+        return math.isfinite(float(x))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
 
 
 def tidy(rows: list[dict[str, Any]]) -> pd.DataFrame:

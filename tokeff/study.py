@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import results
 from .adapters import Tokenizer
 from .corpus import Corpus, train_texts
 from .errors import TokeffError
@@ -198,7 +197,7 @@ def _summarize_budget(budget: str, trained: "Training", loaded: "Loaded", bpe: S
                       settings: Settings) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """study.csv rows of one budget, and its findings: the best trained vocabulary, whether its
     neighbours are separated from it, and Spearman's ρ between compression and bits per byte."""
-    from .lm.compare import compression_replicates, replicates, spearman_interval
+    from .lm.compare import compression_replicates, replicates, spearman, spearman_interval
     from .metrics.bootstrap import Bootstrap
 
     m = settings.metrics
@@ -207,7 +206,7 @@ def _summarize_budget(budget: str, trained: "Training", loaded: "Loaded", bpe: S
     metrics = trained.rows
     vocab = {t.name: t.vocab_size for t in loaded.tokenizers}
     rows = []
-    for name, losses in (trained.losses or {}).items():
+    for name, losses in (trained.doc_losses or {}).items():
         bpb = metrics[(metrics["tokenizer"] == name) & (metrics["metric"] == "bits_per_byte")].iloc[0]
         sd = metrics[(metrics["tokenizer"] == name) & (metrics["metric"] == "bits_per_byte_seed_sd")]
         mine = runs[runs["tokenizer"] == name]
@@ -243,9 +242,9 @@ def _summarize_budget(budget: str, trained: "Training", loaded: "Loaded", bpe: S
                                       "decided_by": str(c["decided_by"].iloc[0])})
             finding["against_best"] = separated
     finding["untrained"] = [r["tokenizer"] for r in rows if not r.get("trained")]
-    if len(ok) >= 3 and trained.losses:
+    if len(ok) >= 3 and trained.doc_losses:
         names = [r["tokenizer"] for r in ok]
-        losses = [trained.losses[n] for n in names]
+        losses = [trained.doc_losses[n] for n in names]
         if all(x.tokens is not None for x in losses):
             w = None
             if boot.replicates > 0:
@@ -256,7 +255,7 @@ def _summarize_budget(budget: str, trained: "Training", loaded: "Loaded", bpe: S
             y = np.array([r["bits_per_byte"] for r in ok])
             xr = np.stack([compression_replicates(x_, boot, w) for x_ in losses], axis=1) if w is not None else None
             yr = np.stack([replicates(x_, boot, w) for x_ in losses], axis=1) if w is not None else None
-            rho, lo, hi = spearman_interval(xr, yr, x, y, boot) if w is not None else (math.nan,) * 3
+            rho, lo, hi = spearman_interval(xr, yr, x, y, boot) if w is not None else (spearman(x, y), math.nan, math.nan)
             finding["spearman_rho"] = {"tokenizers": names, "rho": rho, "ci_low": lo, "ci_high": hi,
                                        "between": "bytes per token and bits per byte"}
     return rows, finding

@@ -43,7 +43,7 @@ from .settings import Settings, TrainSettings
 if TYPE_CHECKING:
     from .adapters.base import Tokenizer
     from .cache import ResultsCache
-    from .lm.compare import Criterion
+    from .lm.compare import Criterion, DocLosses
     from .pipeline import Loaded
 
 #: Tokenizers with more ids than this get no LM: the embedding would dwarf the model
@@ -62,9 +62,9 @@ class Training:
     runs: pd.DataFrame | None
     comparisons: pd.DataFrame | None
     record: TrainingRecord
-    #: per tokenizer, the losses on the evaluation documents averaged over seeds (for experiments
-    #: that compare further, such as the study's Spearman rho), under the first training loss
-    losses: dict[str, Any] | None = None
+    #: per tokenizer, its losses on the evaluation documents averaged over seeds, under the first
+    #: training loss (for experiments that compare further, such as the study's Spearman rho)
+    doc_losses: "dict[str, DocLosses] | None" = None
     #: with several training losses: bits per byte per (loss, tokenizer), and Kendall's tau
     #: between the tokenizer rankings under every two losses
     loss_table: pd.DataFrame | None = None
@@ -84,12 +84,6 @@ def lm_eval_documents(corpora: Sequence[Corpus], eval_bytes: Sequence[int] | Non
         stride = max(1, math.ceil(size / per_corpus))
         evals += [d for k, d in enumerate(c.documents("eval")) if k % stride == 0]
     return evals
-
-
-def lm_eval_texts(corpora: Sequence[Corpus], eval_bytes: Sequence[int] | None = None,
-                  per_corpus: int = TrainSettings.eval_bytes) -> list[str]:
-    """The texts of :func:`lm_eval_documents`."""
-    return [d.text for d in lm_eval_documents(corpora, eval_bytes, per_corpus)]
 
 
 def check_training_settings(training: TrainSettings) -> None:
@@ -199,17 +193,10 @@ def train(loaded: "Loaded", described: Sequence[CorpusRecord], settings: Setting
                 docs[(loss, plan.tokenizer.name, seed)] = doc_nats
                 if folder is not None and stage.ranks.main:
                     results.write_csv(folder / results.CURVES_FILE, _curves(curves))
-    peaks = [r["peak_flops_per_second"] for r in runs if _finite(r.get("peak_flops_per_second"))]
+    peaks = [r["peak_flops_per_second"] for r in runs if results.finite(r.get("peak_flops_per_second"))]
     record.peak_flops_per_second = max(peaks) if peaks else None
     return _summarize(_Summary(plans, runs, curves, docs, evals, training, settings, record, criterion,
                                stage.corpus_name))
-
-
-def _finite(x: object) -> bool:
-    try:
-        return math.isfinite(float(x))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
 
 
 class _Lazy:

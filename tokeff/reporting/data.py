@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,8 @@ from ..metrics.registry import all_metrics
 from ..metrics.registry import metric as registered_metric
 from ..record import CorpusRecord, RunRecord, TrainingRecord
 from .. import results
-from ..results import (COST_FILE, CURVES_FILE, METRIC_COLUMNS, METRICS_FILE, TOKEN_LENGTHS_FILE, read_metrics,
-                       read_optional_csv)
+from ..results import COST_FILE, CURVES_FILE, METRIC_COLUMNS, METRICS_FILE, TOKEN_LENGTHS_FILE, read_metrics, read_optional_csv
+from ..results import finite  # noqa: F401  (the pages read it from here)
 from .names import language_label, short_names
 from .style import TokenizerStyle
 
@@ -278,10 +277,3 @@ def note_value(notes: "pd.Series | list[str]", key: str) -> str:
             if k.strip() == key and v.strip():
                 return v.strip()
     return ""
-
-
-def finite(x: object) -> bool:
-    try:
-        return math.isfinite(float(x))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from .. import fmt
 from ..blocks import Bullets, Chart, Paragraph, Section, Table
 from ..canvas import axes_in, footnote, new_page
 from ..charts import light_grid
-from ..data import ReportData
+from ..data import ReportData, finite
 from ..findings import ci_level
 from ..style import INK, MARGIN_BOTTOM, MARGIN_X, PAGE_W
 
@@ -61,7 +60,7 @@ def loss_findings(d: ReportData) -> list[str]:
         return []
     out = []
     for r in agreement.to_dict("records"):
-        if not _finite(r.get("tau")):
+        if not finite(r.get("tau")):
             out.append(f"Under {r['a']} and {r['b']}: {r.get('note') or 'no ranking to compare'}.")
             continue
         docs = fmt.ci(r.get("ci_low"), r.get("ci_high"))
@@ -70,7 +69,7 @@ def loss_findings(d: ReportData) -> list[str]:
         verdict = ("the same ranking" if r["tau"] == 1 else "a partly different ranking" if r["tau"] > -1 else
                    "the reversed ranking")
         sure = ""
-        lows = [x for x in (r.get("ci_low"), r.get("seed_ci_low")) if _finite(x)]
+        lows = [x for x in (r.get("ci_low"), r.get("seed_ci_low")) if finite(x)]
         if lows:
             sure = (" — the intervals allow the ranking to change" if min(lows) < 1 else
                     " — every resample gives the same ranking")
@@ -101,7 +100,7 @@ def losses_page(d: ReportData) -> Section | None:
                 continue
             r = r.iloc[0]
             cell = fmt.value_ci(r["bits_per_byte"], r["ci_low"], r["ci_high"])
-            if _finite(r.get("seed_sd")):
+            if finite(r.get("seed_sd")):
                 cell += f" ± {fmt.num(r['seed_sd'])}"
             row.append(cell + ("" if bool(r["trained"]) else " (not trained)"))
         rows.append(row)
@@ -113,10 +112,3 @@ def losses_page(d: ReportData) -> Section | None:
         "al. 2022); focal:γ weights each target by (1 − p)^γ (Lin et al. 2017). Whatever the training loss, bits per "
         "byte is plain cross-entropy on the same evaluation documents, so the columns compare.", muted=True))
     return section
-
-
-def _finite(x: object) -> bool:
-    try:
-        return math.isfinite(float(x))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
 from .. import fmt
 from ..blocks import Bullets, Chart, Paragraph, Section, Table
 from ..canvas import axes_in, footnote, new_page
 from ..charts import light_grid
-from ..data import ReportData
+from ..data import ReportData, finite
 from ..style import MARGIN_BOTTOM, MARGIN_X, PAGE_W
 
 LINESTYLES = ["-", "--", ":", "-."]
@@ -56,13 +55,13 @@ def probe_findings(d: ReportData) -> list[str]:
     out = []
     for r in probe.get("factor_spread") or []:
         noise = r.get("seed_std")
-        noise_text = f"seed sd {fmt.pct(noise)}" if _finite(noise) else "one seed: no seed spread"
+        noise_text = f"seed sd {fmt.pct(noise)}" if finite(noise) else "one seed: no seed spread"
         tok, loss = r.get("tokenizer_range", math.nan), r.get("loss_range", math.nan)
         which = "the tokenizer" if tok > loss else "the loss" if loss > tok else "neither"
         longer = " (longer than trained)" if r.get("longer") else ""
         out.append(f"{r['operation']}, {r['digits']} digits{longer}: exact match moves {fmt.pct(tok)} across "
                    f"tokenizers and {fmt.pct(loss)} across losses ({noise_text}): {which} moves it more"
-                   + ("" if not _finite(noise) or max(tok, loss) > 2 * noise else ", but not beyond twice the seed spread")
+                   + ("" if not finite(noise) or max(tok, loss) > 2 * noise else ", but not beyond twice the seed spread")
                    + ".")
     return out
 
@@ -98,10 +97,3 @@ def probe_page(d: ReportData) -> Section | None:
             + ". Per-digit accuracy compares the answer's digits from the right, so a missing or extra digit counts "
               "as wrong.", muted=True))
     return section
-
-
-def _finite(x: object) -> bool:
-    try:
-        return math.isfinite(float(x))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
@@ -12,7 +11,7 @@ from .. import fmt
 from ..blocks import Bullets, Chart, Paragraph, Section, Table
 from ..canvas import axes_in, footnote, new_page
 from ..charts import light_grid
-from ..data import ReportData
+from ..data import ReportData, finite
 from ..findings import ci_level
 from ..style import INK, MARGIN_BOTTOM, MARGIN_X, PAGE_W
 from .sweep import LINESTYLES, _vocab_label
@@ -22,8 +21,9 @@ def _figure(d: ReportData, table: pd.DataFrame, budgets: list[str]):
     fig, top = new_page("Study: bits per byte against vocabulary size",
                         "tokeff's BPE trained once; every vocabulary is a prefix of its merges. The same model is "
                         "trained under each at equal compute, once per seed. Lower is better.")
-    notes = [f"Error bars: {ci_level(d)} over evaluation documents (paired across vocabularies). Hollow markers: "
-             "runs that did not train (not ranked). Dashed grey line: the byte baseline at the largest budget."]
+    notes = [f"Error bars: {ci_level(d)} over evaluation documents (each vocabulary's own; the differences between "
+             "vocabularies in the text are judged on paired intervals). Hollow markers: runs that did not train (not "
+             "ranked). Dashed grey line: the byte baseline at the largest budget."]
     note_h = footnote(fig, notes, bottom=MARGIN_BOTTOM + 0.2)
     bottom = MARGIN_BOTTOM + 0.2 + note_h + 0.6
     left = MARGIN_X + 0.7
@@ -140,11 +140,11 @@ def study_page(d: ReportData) -> Section | None:
     for r in table.to_dict("records"):
         trained = bool(r.get("trained")) if r.get("trained") == r.get("trained") else False
         value = fmt.value_ci(r.get("bits_per_byte"), r.get("ci_low"), r.get("ci_high")) \
-            if _finite(r.get("bits_per_byte")) else "–"
-        need = f"needs flops={r['needed_flops']:.1e}" if _finite(r.get("needed_flops")) else ""
+            if finite(r.get("bits_per_byte")) else "–"
+        need = f"needs flops={r['needed_flops']:.1e}" if finite(r.get("needed_flops")) else ""
         rows.append([str(r["budget"]), d.label(str(r["tokenizer"])), fmt.count(r.get("vocab_size")),
-                     fmt.num(r.get("bytes_per_token")) if _finite(r.get("bytes_per_token")) else "–", value,
-                     fmt.num(r.get("seed_sd")) if _finite(r.get("seed_sd")) else "–",
+                     fmt.num(r.get("bytes_per_token")) if finite(r.get("bytes_per_token")) else "–", value,
+                     fmt.num(r.get("seed_sd")) if finite(r.get("seed_sd")) else "–",
                      "yes" if trained else ("no; " + need if need else "no")])
     section.blocks.append(Table(["budget", "tokenizer", "vocabulary", "bytes per token (eval documents)",
                                  f"bits per byte, {ci_level(d)}", "seed sd (bits/byte)", "trained"], rows,
@@ -156,10 +156,3 @@ def study_page(d: ReportData) -> Section | None:
         "per-seed differences; runs that did not train (not 5% below their unigram baseline, or still improving over "
         "the last quarter) are never ranked.", muted=True))
     return section
-
-
-def _finite(x: object) -> bool:
-    try:
-        return math.isfinite(float(x))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
