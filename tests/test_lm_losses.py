@@ -95,7 +95,7 @@ def test_specs_defaults_and_descriptions() -> None:
     assert ZLoss(1e-4).spec == "z-loss:0.0001"
     assert "λ·(ln Z)²" in ZLoss(1e-4).describe() and "λ = 0.0001" in ZLoss(1e-4).describe()
     assert "PaLM" in ZLoss().describe() and "Lin et al. 2017" in Focal().describe()
-    assert set(LOSSES) == {"ce", "label-smoothing", "z-loss", "focal"}
+    assert set(LOSSES.names()) == {"ce", "label-smoothing", "z-loss", "focal"}
     assert [loss.spec for loss in parse_losses("ce, label-smoothing:0.1,z-loss:1e-4,")] == [
         "ce", "label-smoothing:0.1", "z-loss:0.0001"]
 

@@ -9,6 +9,9 @@ The notebook API, in the order of the pipeline::
     run.metrics                    # the tidy table (a pandas DataFrame); run.record: how it was made
     tokeff.metric_table(run)       # tokenizer x metric, units in the headers
     tokeff.premium_table(run)      # tokenizer x language, parallel corpora
+    run = tokeff.analyze(..., train=True, seeds=3, budget="flops=1e12")    # + the shared LM, bits per byte
+    run = tokeff.study("known:gutenberg-en", [1024, 4096, 16384], preset="cpu")   # vocabulary x compute
+    tokeff.probe("arithmetic", ["digits", "l2r3", "r2l3", "gpt2"], losses=["ce", "focal:2"], seeds=[0, 1, 2])
     model = tokeff.train_bpe(texts, 8192)                                  # tokeff's own BPE
     result = tokeff.train_lm(tok, train_texts, eval_texts)                 # bits per byte
     tokeff.report("results/")      # rebuild report.pdf / report.md from a results folder
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
-    "analyze", "sweep", "load_corpus", "load_tokenizer", "train_bpe", "train_lm", "report",
+    "analyze", "sweep", "study", "probe", "load_corpus", "load_tokenizer", "train_bpe", "train_lm", "report",
     "metric_table", "premium_table", "Run", "Settings", "Corpus", "Document", "Tokenizer", "TokeffError",
     "DEFAULT_TOKENIZERS",
 ]
@@ -33,6 +36,8 @@ __all__ = [
 _LAZY = {
     "analyze": ("tokeff.api", "analyze"),
     "sweep": ("tokeff.api", "sweep"),
+    "study": ("tokeff.study", "study"),
+    "probe": ("tokeff.probe.experiment", "probe"),
     "DEFAULT_TOKENIZERS": ("tokeff.settings", "DEFAULT_TOKENIZERS"),
     "Run": ("tokeff.pipeline", "Run"),
     "Settings": ("tokeff.settings", "Settings"),
@@ -53,6 +58,8 @@ if TYPE_CHECKING:
     from .adapters import Tokenizer, load_tokenizer
     from .api import analyze, sweep
     from .pipeline import Run
+    from .probe.experiment import probe
+    from .study import study
     from .settings import DEFAULT_TOKENIZERS, Settings
     from .bpe import train_bpe
     from .corpus import Corpus, Document, load_corpus

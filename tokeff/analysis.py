@@ -39,7 +39,7 @@ from .metrics.bootstrap import Bootstrap, precompute_replicates
 from .metrics.compression import COUNTED_BASELINES
 from .metrics.registry import MetricFamily, families
 from .metrics.settings import MetricSettings
-from .metrics.token_lengths import TOKEN_LENGTH_COLUMNS
+from .metrics.token_lengths import TOKEN_LENGTH_COLUMNS, token_length_rows
 from .results import METRIC_COLUMNS, tidy
 
 if TYPE_CHECKING:
@@ -171,6 +171,9 @@ def finish(corpora: Sequence[Corpus], tokenizers: Sequence[Tokenizer], settings:
             ctx = context(tok)
             for acc in state[tok.name].values():
                 rows += [dict(corpus=corpus.name, tokenizer=tok.name, **r.as_dict()) for r in acc.rows(ctx)]
+            # the token-length histogram reads the information family's unigram counts
+            if "information" in state[tok.name]:
+                token_length_rows(state[tok.name]["information"], ctx)
     return rows, extras
 
 

@@ -77,7 +77,7 @@ def _corpus_options(p: argparse.ArgumentParser) -> None:
 
 
 def _train_options(p: argparse.ArgumentParser, study: bool = False) -> None:
-    from .lm.model import PRESETS
+    from .lm.config import PRESETS
 
     if not study:
         p.add_argument("--train", action="store_true",
@@ -121,6 +121,7 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from .adapters.trained import TRAIN_BPE_PATTERN
     from .bpe.patterns import PRESETS as BPE_PRESETS
+    from .probe.experiment import KINDS as PROBES
     from .settings import DEFAULT_TOKENIZERS
 
     parser = argparse.ArgumentParser(
@@ -200,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "rule) trains the same small LM on the same addition problems under the same "
                                     "budget and loss; greedy completions of held-out problems, longer operands "
                                     "included, are scored by exact match and per-digit accuracy.")
-    pr.add_argument("kind", choices=["arithmetic"], help="the probe")
+    pr.add_argument("kind", choices=PROBES, help="the probe")
     pr.add_argument("--tokenizer", action="append", metavar="SPEC",
                     help="digits, l2r3, r2l3, gpt2 (or any BPE pattern preset), bytes (repeatable; default the four "
                          "number pre-splits)")
@@ -208,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--loss", default="ce", metavar="SPEC,SPEC,...", help="training losses (default ce)")
     pr.add_argument("--seeds", metavar="N|S,S,...", type=_seeds, default=3, help="model seeds (default 3)")
     pr.add_argument("--vocab-size", type=int, default=1024, metavar="N", help="BPE vocabulary size (default 1024)")
-    pr.add_argument("--device", default="cpu", help="cpu (default), cuda, auto")
+    pr.add_argument("--device", default="auto", help="auto (CUDA or MPS when present, else CPU), cpu, cuda, mps")
     pr.add_argument("--out", default="results-probe", metavar="DIR", help="results folder (default: results-probe)")
     pr.add_argument("--no-report", action="store_true", help="write the data files but no report")
     _common(pr)
@@ -291,7 +292,7 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "probe":
         from .probe.experiment import probe
         from .probe.run import NUMBER_TOKENIZERS, PROBE_BUDGET, summarize
-        from .settings import _seeds as seed_list
+        from .settings import seed_list
 
         result = probe(args.kind, args.tokenizer or list(NUMBER_TOKENIZERS), budget=args.budget or PROBE_BUDGET,
                        losses=[x for x in args.loss.split(",") if x.strip()], seeds=seed_list(args.seeds),
@@ -311,10 +312,7 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "report":
         from .reporting import build_report
 
-        folder = Path(args.results)
-        if not (folder / "metrics.csv").exists():
-            raise TokeffError(f"{folder}: no metrics.csv here; give a folder written by `python -m tokeff analyze`")
-        for p in build_report(folder):
+        for p in build_report(Path(args.results)):
             print(f"wrote {p}")
     elif args.command == "corpora":
         from .corpus.known import list_known

@@ -357,7 +357,7 @@ class Run:
     folder: Path | None = None
 
     def to_frame(self) -> pd.DataFrame:
-        """The tidy metrics table (what ``tokeff.analyze`` returned before it returned a Run)."""
+        """The tidy metrics table, as a pandas DataFrame."""
         return self.metrics
 
     @property

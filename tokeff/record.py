@@ -68,7 +68,6 @@ class TrainingRecord:
     train_texts: int = 0
     peak_flops_per_second: float | None = None
     skipped: list[dict[str, Any]] = field(default_factory=list)
-    loss_agreement: list[dict[str, Any]] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
 
 

@@ -120,7 +120,7 @@ class Settings:
         if "seed" in options and "seeds" not in options:
             train_keys["seeds"] = (options["seed"],)
         if "seeds" in train_keys:
-            train_keys["seeds"] = _seeds(train_keys["seeds"])
+            train_keys["seeds"] = seed_list(train_keys["seeds"])
         if options.get("train") is False:
             training = None
         elif options.get("train") or (training is not None and train_keys):
@@ -141,7 +141,7 @@ def _losses(value: Any) -> tuple[str, ...]:
     return tuple(loss.spec for loss in parse_losses(text))
 
 
-def _seeds(value: Any) -> tuple[int, ...]:
+def seed_list(value: Any) -> tuple[int, ...]:
     """A count of seeds (3: seeds 0, 1, 2) or the seeds themselves."""
     if isinstance(value, int):
         if value < 1:

@@ -202,20 +202,19 @@ def _summarize_budget(budget: str, trained: "Training", loaded: "Loaded", bpe: S
 
     m = settings.metrics
     boot = Bootstrap(m.bootstrap_replicates, m.confidence, m.seed)
-    runs = trained.runs if trained.runs is not None else pd.DataFrame(columns=["tokenizer", "trained"])
-    metrics = trained.rows
+    main_loss = (settings.training.losses[0] if settings.training is not None else "ce")
+    runs = trained.runs if trained.runs is not None else pd.DataFrame(columns=["tokenizer", "loss", "steps", "train_flops"])
+    runs = runs[runs["loss"] == main_loss]
+    summary = trained.summary.set_index("tokenizer") if trained.summary is not None else pd.DataFrame()
     vocab = {t.name: t.vocab_size for t in loaded.tokenizers}
     rows = []
     for name, losses in (trained.doc_losses or {}).items():
-        bpb = metrics[(metrics["tokenizer"] == name) & (metrics["metric"] == "bits_per_byte")].iloc[0]
-        sd = metrics[(metrics["tokenizer"] == name) & (metrics["metric"] == "bits_per_byte_seed_sd")]
-        mine = runs[runs["tokenizer"] == name]
+        mine, r = runs[runs["tokenizer"] == name], summary.loc[name]
         rows.append({"budget": budget, "tokenizer": name, "vocab_size": vocab.get(name, 0),
                      "bytes_per_token": float(losses.bytes.sum() / losses.tokens.sum()) if losses.tokens is not None else math.nan,
-                     "bits_per_byte": bpb["value"], "ci_low": bpb["ci_low"], "ci_high": bpb["ci_high"],
-                     "seed_sd": float(sd["value"].iloc[0]) if len(sd) else math.nan, "seeds": len(mine),
+                     "bits_per_byte": r["bits_per_byte"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                     "seed_sd": r["seed_sd"], "seeds": int(r["seeds"]), "trained": bool(r["trained"]),
                      "steps": int(mine["steps"].iloc[0]) if len(mine) else 0,
-                     "trained": bool(mine["trained"].all()) if len(mine) else False,
                      "train_flops": float(mine["train_flops"].iloc[0]) if len(mine) else math.nan})
     for s in trained.record.skipped:
         if not s.get("trained_but_not_ranked"):
@@ -231,6 +230,7 @@ def _summarize_budget(budget: str, trained: "Training", loaded: "Loaded", bpe: S
         finding["best_bits_per_byte"] = best["bits_per_byte"]
         comps = trained.comparisons
         if comps is not None:
+            comps = comps[comps["loss"] == main_loss]
             separated = []
             for r in bpe:
                 if r is best:

@@ -69,6 +69,9 @@ class Training:
     #: between the tokenizer rankings under every two losses
     loss_table: pd.DataFrame | None = None
     loss_agreement: pd.DataFrame | None = None
+    #: per tokenizer under the first training loss: bits per byte, its interval, the seed spread,
+    #: seeds and whether every run trained (the rows of ``loss_table`` for that loss)
+    summary: pd.DataFrame | None = None
 
 
 def lm_eval_documents(corpora: Sequence[Corpus], eval_bytes: Sequence[int] | None = None,
@@ -90,7 +93,7 @@ def check_training_settings(training: TrainSettings) -> None:
     """Fail with one line, before any work, on a budget or model preset the LM loop would refuse
     (it would otherwise only find out after the measurement pass)."""
     from .lm.budget import Budget
-    from .lm.model import model_config
+    from .lm.config import model_config
 
     if training.budget is not None:
         try:
@@ -129,7 +132,7 @@ class _Plan:
 
 def _plan(tok: "Tokenizer", training: TrainSettings, budget: str) -> _Plan:
     from .lm.budget import Budget
-    from .lm.model import model_config
+    from .lm.config import model_config
     from .lm.train import TrainConfig
 
     cfg = model_config(training.model)
@@ -381,10 +384,9 @@ def _summarize(t: _Summary) -> Training:
     if len(training.losses) > 1:
         losses_table = pd.DataFrame([row for part in per_loss.values() for row in part.summary])
         agreement = _loss_agreement(per_loss, runs, boot)
-        record.loss_agreement = agreement.to_dict("records") if agreement is not None else []
     table = results.tidy(main.rows) if main.rows else pd.DataFrame(columns=results.METRIC_COLUMNS)
     return Training(table, _curves(curves) if curves else None, main.cost, runs_table, comparison_table, record,
-                    main.losses, losses_table, agreement)
+                    main.losses, losses_table, agreement, pd.DataFrame(main.summary) if main.summary else None)
 
 
 @dataclass

@@ -34,10 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
 from tokeff import _native
-from tokeff.bpe.patterns import Pattern
-
-# presets for which cutting before "non-space + space" never cuts a chunk (see the module docstring)
-SPACE_SAFE_PATTERNS = frozenset({"gpt2", "cl100k", "o200k", "digits", "l2r3", "r2l3"})
+from tokeff.bpe.patterns import SPLITS_AT_SPACES, Pattern
 
 BATCH_CHARS = 1 << 20  # ~1 MB of text per batch: large enough to amortize queue costs
 PIECES_SLICE = 1 << 16  # distinct pieces handed from the C table to the regex at a time
@@ -72,7 +69,7 @@ def _split_specials(texts: Iterable[str], specials: tuple[str, ...]) -> Iterator
 
 def uses_pieces(pattern: Pattern) -> bool:
     """Whether chunks are counted through the C core's space-cut pieces (see the module docstring)."""
-    return _native.core is not None and pattern.name in SPACE_SAFE_PATTERNS
+    return _native.core is not None and pattern.name in SPLITS_AT_SPACES
 
 
 class ChunkCounter:

@@ -90,6 +90,10 @@ PRESETS: dict[str, str] = {
     "r2l3": gpt2_with_number_rule("r2l3"),
 }
 
+#: Presets that start a new chunk at every space followed by a non-space (every one but ``none``):
+#: the BPE counter may then cut text there first and count the pieces (:mod:`tokeff.bpe.count`).
+SPLITS_AT_SPACES = frozenset(PRESETS) - {"none"}
+
 
 @dataclass(frozen=True)
 class Pattern:

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from .model import PRESETS, ModelConfig
+from .config import PRESETS, ModelConfig
 
 MODEL_SHAPES: dict[str, ModelConfig] = {
     "125M": ModelConfig(n_layer=12, n_head=12, d_model=768, context=2048, tie_embeddings=True),

@@ -42,6 +42,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import TokeffError
+from ..registry import Registry
 from .model import IGNORE_INDEX, LOSS_FN
 
 
@@ -57,6 +58,7 @@ class Loss(ABC):
     """
 
     kind: ClassVar[str]
+    name: ClassVar[str]  # the same as kind: what the registry lists it by
     formula: ClassVar[str]
     source: ClassVar[str]
     param: ClassVar[str | None] = None  # the parameter's symbol in the spec and formula
@@ -181,15 +183,16 @@ class Focal(Loss):
         return F.nll_loss(weight * log_p, targets, ignore_index=IGNORE_INDEX, reduction="sum")
 
 
-#: The registry: spec name -> loss class.
-LOSSES: dict[str, type[Loss]] = {cls.kind: cls for cls in (CrossEntropy, LabelSmoothing, ZLoss, Focal)}
-
-DEFAULT_LOSS = "ce"
+#: The training losses by spec name (a new loss is a class registered here).
+LOSSES: Registry[type[Loss]] = Registry("training loss")
+for _cls in (CrossEntropy, LabelSmoothing, ZLoss, Focal):
+    _cls.name = _cls.kind
+    LOSSES.register(_cls)
 
 
 def known_specs() -> str:
     """``"ce, label-smoothing:ε, z-loss:λ, focal:γ"``: what a spec may say."""
-    return ", ".join(k if c.param is None else f"{k}:{c.param}" for k, c in LOSSES.items())
+    return ", ".join(c.kind if c.param is None else f"{c.kind}:{c.param}" for c in LOSSES)
 
 
 def resolve_loss(spec: str | Loss) -> Loss:
@@ -204,7 +207,7 @@ def resolve_loss(spec: str | Loss) -> Loss:
         return spec
     text = str(spec).strip()
     name, sep, raw = text.partition(":")
-    cls = LOSSES.get(name.strip().lower())
+    cls = LOSSES.get(name.strip().lower()) if name.strip().lower() in LOSSES else None
     if cls is None:
         raise LossSpecError(f"unknown loss {text!r}; choose one of: {known_specs()}")
     if cls.param is None:

@@ -13,9 +13,8 @@ and the word ids of a chunk come from one C pass over its texts (``scan_texts``)
 alone from a cheaper one (``text_sizes``) when no family reads words, and a tokenizer's ids are
 flattened in C (``flatten_ids``) when a family reads them (their lengths alone need no flattening);
 only texts with a character of a script written without spaces go through
-:func:`tokeff.text.segment`. Otherwise the same numbers come from Python (about 0.8 s more CPU
-per 10 MB of NTREX, of 2.4 s for the whole pass with tiktoken); the tests check that both give
-the same results.
+:func:`tokeff.text.segment`. Otherwise the same numbers come from Python, slower; the tests
+check that both give the same results.
 """
 
 from __future__ import annotations
@@ -83,8 +82,8 @@ class WordTable(dict):
 
 class DocumentColumns(Sequence[Document]):
     """A chunk's documents as three lists: how the analysis pass ships chunks to its workers, who
-    need the columns anyway and would spend 2 µs a document rebuilding frozen :class:`Document`
-    objects (0.1 s per 10 MB of one-line documents)."""
+    need the columns anyway and would spend time rebuilding a frozen :class:`Document` per
+    document."""
 
     def __init__(self, texts: list[str], languages: list[str], doc_ids: list[str]) -> None:
         self.texts, self.languages, self.doc_ids = texts, languages, doc_ids
@@ -259,8 +258,8 @@ class TextBatch:
         fallback = np.fromiter((f for _, f in segmented), dtype=np.int64, count=n)
         table = self.table
         # New words are found among the chunk's distinct words (deduplicated at C speed) and
-        # added in one go, so the map below only ever hits. A ``__missing__`` call per new word
-        # took 0.43 s per 10 MB of NTREX, this 0.27 s.
+        # added in one go, so the map below only ever hits (a ``__missing__`` call per new word
+        # costs more).
         distinct = dict.fromkeys(chain.from_iterable(ws for ws, _ in segmented))
         table.add_words([w for w in distinct if w not in table])
         ids = np.fromiter(map(table.__getitem__, chain.from_iterable(ws for ws, _ in segmented)),
@@ -382,7 +381,7 @@ class EncodedBatch:
         :meth:`~tokeff.adapters.base.Tokenizer.spelling`), the ids' pieces are compared with the
         text's bytes in C, and only the texts that comparison cannot vouch for are decoded by
         the library (one ``decode_batch`` for them): the same answer without decoding every
-        text (which cost 0.2-0.8 s per 10 MB of NTREX, as much as half the encoding)."""
+        text (which can cost as much as half the encoding)."""
         texts = self.text.texts
         ok = np.zeros(len(self.ids), dtype=np.int64)
         spelling = self.tokenizer.spelling() if _native.core is not None else None

@@ -177,8 +177,6 @@ class InformationAccumulator(Accumulator):
         return self._items
 
     def rows(self, ctx: RowContext) -> list[MetricRow]:
-        from .token_lengths import token_length_rows
-
         vocab, alpha = ctx.tokenizer.vocab_size, ctx.settings.renyi_alpha
         out: list[MetricRow] = []
         for lang, c, n in self.items():
@@ -191,7 +189,6 @@ class InformationAccumulator(Accumulator):
                                             note=f"alpha={alpha:g}"))
         if vocab > 0:
             out += [VOCAB_UTILIZATION.row(lang, len(c.keys) / vocab, n=n) for lang, c, n in self.items()]
-        token_length_rows(self, ctx)
         return out
 
 

@@ -103,11 +103,6 @@ def metric(name: str) -> Metric | None:
     return all_metrics().get(name)
 
 
-def metric_family(name: str) -> MetricFamily | None:
-    """The family that writes metric ``name``, or None."""
-    return next((f for f in families() if any(m.name == name for m in f.metrics)), None)
-
-
 #: Named selections of measured families for ``--metrics``; a comma list of family names works too.
 #: Without one, every family is measured, but for corpora whose measured split is larger than
 #: :data:`LARGE_CORPUS_BYTES`, where only the compression profile is (the run says so).

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import results
+from ..adapters.simple import BytesTokenizer
+from ..adapters.tokeff_bpe import TokeffBPETokenizer
 from ..pipeline import new_record, print_note
 from ..record import CorpusRecord, TokenizerRecord
 from ..settings import Settings
@@ -33,34 +35,34 @@ def probe(kind: str = "arithmetic", tokenizers: Sequence[Any] = NUMBER_TOKENIZER
           progress: bool = True, report: bool = True, note: Callable[[str], None] = print_note,
           command: str | None = None) -> ProbeResult:
     """Run a probe (``arithmetic``) and write its results folder (see the module docstring)."""
+    import os
+
     from ..errors import TokeffError
     from ..lm.losses import parse_losses
 
     if kind not in KINDS:
         raise TokeffError(f"unknown probe {kind!r}; choose one of {', '.join(KINDS)}")
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise TokeffError("the probe trains its small models in one process; start it without torchrun")
     loss_specs = [loss.spec for loss in parse_losses(",".join(losses))]
     note(f"probe {kind}: {len(tokenizers)} tokenizers x {len(loss_specs)} losses x {len(seeds)} seeds at {budget}")
     result = run_arithmetic(list(tokenizers), task=task, budget=budget, losses=loss_specs, seeds=list(seeds),
                             vocab_size=vocab_size, device=device, progress=progress, log=note)
     if out is not None:
         folder = Path(out)
-        settings = Settings.build(progress=progress, report=report)
-        record = new_record(settings, [t if isinstance(t, str) else t.name for t in tokenizers], [kind], command)
+        record = new_record(Settings(), [t if isinstance(t, str) else t.name for t in tokenizers], [kind], command)
         spread = factor_spread(result.scores)
         record.settings = {"probe": kind, "budget": budget, "losses": loss_specs, "seeds": list(seeds),
                            "vocab_size": vocab_size, "device": device, "task": asdict(task)}
         record.corpora = [CorpusRecord(name=kind, documents=int(result.scores.groupby(["operation", "digits"])["n"].first().sum()),
                                        description=_describe(task), split="held out")]
         vocab = dict(zip(result.runs["tokenizer"], result.runs["vocab_size"]))
-        record.tokenizers = [TokenizerRecord(name=str(t), family="bytes" if t == "bytes" else "tokeff-bpe",
-                                             vocab_size=int(v), source="" if t == "bytes" else
-                                             f"tokeff BPE with the {t} pre-split, trained on the probe's problems")
+        record.tokenizers = [TokenizerRecord(name=str(t), family=BytesTokenizer.family if t == "bytes" else
+                                             TokeffBPETokenizer.family, vocab_size=int(v), source="" if t == "bytes"
+                                             else f"tokeff BPE with the {t} pre-split, trained on the probe's problems")
                              for t, v in vocab.items()]
-        record.extra["probe"] = {
-            "kind": kind, "task": asdict(task), "budget": budget, "losses": loss_specs, "seeds": list(seeds),
-            "vocab_size": vocab_size, "tokenizers": list(dict.fromkeys(result.runs["tokenizer"])),
-            "factor_spread": spread.to_dict("records"),
-        }
+        record.extra["probe"] = {"kind": kind, "tokenizers": list(dict.fromkeys(result.runs["tokenizer"])),
+                                 "factor_spread": spread.to_dict("records")}
         results.write_csv(folder / results.PROBE_SCORES_FILE, result.scores)
         results.write_csv(folder / results.PROBE_RUNS_FILE, result.runs)
         record.save(folder)

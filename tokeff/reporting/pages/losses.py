@@ -106,9 +106,9 @@ def losses_page(d: ReportData) -> Section | None:
         rows.append(row)
     section.blocks.append(Table(["tokenizer", *[f"{loss}: bits per byte, {ci_level(d)} ± seed sd" for loss in losses]],
                                 rows, caption="Bits per byte (mean over seeds) under each training loss"))
+    from ...lm.losses import resolve_loss
+
     section.blocks.append(Paragraph(
-        "Losses (tokeff/lm/losses.py): ce is token-level cross-entropy; label-smoothing:ε mixes the target with a "
-        "uniform distribution (Szegedy et al. 2016); z-loss:λ adds λ·log²Z of the softmax normaliser (PaLM, Chowdhery et "
-        "al. 2022); focal:γ weights each target by (1 − p)^γ (Lin et al. 2017). Whatever the training loss, bits per "
-        "byte is plain cross-entropy on the same evaluation documents, so the columns compare.", muted=True))
+        "Losses: " + "; ".join(resolve_loss(loss).describe() for loss in losses) + ". Whatever the training loss, bits "
+        "per byte is plain cross-entropy on the same evaluation documents, so the columns compare.", muted=True))
     return section

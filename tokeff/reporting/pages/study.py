@@ -34,7 +34,8 @@ def _figure(d: ReportData, table: pd.DataFrame, budgets: list[str]):
     ax = axes_in(fig, left, top - 0.2 - height, width, height)
     if side:
         _optimum_panel(axes_in(fig, left + width + 0.9, top - 0.2 - height, side, height), best)
-    bpe = table[table["tokenizer"].astype(str).str.startswith("train:bpe") & table["bits_per_byte"].notna()]
+    names = set((d.run.study or {}).get("bpe") or [])
+    bpe = table[table["tokenizer"].astype(str).isin(names) & table["bits_per_byte"].notna()]
     for k, budget in enumerate(budgets):
         part = bpe[bpe["budget"] == budget].sort_values("vocab_size")
         if part.empty:
@@ -149,10 +150,9 @@ def study_page(d: ReportData) -> Section | None:
     section.blocks.append(Table(["budget", "tokenizer", "vocabulary", "bytes per token (eval documents)",
                                  f"bits per byte, {ci_level(d)}", "seed sd (bits/byte)", "trained"], rows,
                                 caption="Every budget and tokenizer of the study"))
+    from .training import trained_rule
+
     section.blocks.append(Paragraph(
-        "Bits per byte is the mean over seeds; its interval is a paired bootstrap over the evaluation documents, the "
-        "seed spread a standard deviation over seeds. A vocabulary is called better than another only when the paired "
-        "interval of their difference excludes 0 and the difference exceeds twice the standard deviation of the "
-        "per-seed differences; runs that did not train (not 5% below their unigram baseline, or still improving over "
-        "the last quarter) are never ranked.", muted=True))
+        "Bits per byte is the mean over seeds; its interval is a bootstrap over the evaluation documents, the seed "
+        "spread a standard deviation over seeds. " + trained_rule(), muted=True))
     return section

@@ -169,7 +169,7 @@ def training_page(d: ReportData) -> Section | None:
             "Not ranked: " + "; ".join(
                 f"{d.label(str(s.get('tokenizer')))} ({s.get('reason', '')}"
                 + (f"; needs about flops={s['needed_flops']:.1e}" if s.get("needed_flops") else "") + ")"
-                for s in untrained) + ". " + TRAINED_RULE))
+                for s in untrained) + ". " + trained_rule()))
     comparisons = _comparisons_table(d)
     if comparisons is not None:
         section.blocks.append(comparisons)
@@ -189,9 +189,13 @@ def training_page(d: ReportData) -> Section | None:
     return section
 
 
-TRAINED_RULE = (
-    "A run counts as trained when its bits per byte is at least 5% below its unigram baseline and the last quarter of "
-    "the run improved it by less than 5%; tokenizers with an untrained run are never ranked. A tokenizer is called "
-    "better than another only when the paired interval of their difference excludes 0 and the difference exceeds "
-    "twice the standard deviation of the per-seed differences."
-)
+def trained_rule() -> str:
+    """The trained criterion and the ranking rule, in words, from :class:`tokeff.lm.compare.Criterion`."""
+    from ...lm.compare import Criterion
+
+    c = Criterion()
+    return (f"A run counts as trained when it has at least {c.min_steps} steps, its bits per byte is at least "
+            f"{c.beat_unigram:.0%} below its unigram baseline, and the last quarter of the run improved it by less than "
+            f"{c.flat_share:.0%}; tokenizers with an untrained run are never ranked. A tokenizer is called better than "
+            "another only when the paired interval of their difference excludes 0 and the difference exceeds "
+            f"{c.seed_sds:g} standard deviations of the per-seed differences.")
