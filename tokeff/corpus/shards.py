@@ -53,7 +53,6 @@ import functools
 import glob
 import gzip
 import hashlib
-import json
 import os
 import re
 import zlib
@@ -65,7 +64,7 @@ from typing import Any, BinaryIO
 from ..errors import CorpusError, one_line
 from .core import Corpus, Document, Shard, read_shards
 from .registry import SPECS, CorpusSpec, ReadOptions
-from .sources import DEFAULT_ERRORS, _text_file_documents
+from .sources import DEFAULT_ERRORS, _text_file_documents, json_record
 
 __all__ = ["FORMATS", "ShardReader", "content_id", "is_shards_spec", "parse_shards_spec", "sharded_corpus"]
 
@@ -260,23 +259,11 @@ class ShardReader:
 
     def _records(self, lines: Iterable[tuple[int, str]]) -> Iterator[Document]:
         for lineno, line in lines:
-            if not line.strip():
+            found = json_record(line, f"{self.path}: line {lineno}", self.field, "shards:GLOB:FIELD")
+            if found is None:
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise CorpusError(f"{self.path}: line {lineno} is not valid JSON ({e.msg}); "
-                                  "fix or remove that line") from None
-            if not isinstance(record, dict) or self.field not in record:
-                raise CorpusError(f"{self.path}: line {lineno} has no field {self.field!r}; "
-                                  "name the text field as shards:GLOB:FIELD")
-            text = record[self.field]
-            if text is None:
-                continue
-            if not isinstance(text, str):
-                raise CorpusError(f"{self.path}: line {lineno}: field {self.field!r} holds "
-                                  f"{type(text).__name__}, not text")
-            if not text.strip():
+            record, text = found
+            if text is None or not text.strip():  # pretraining dumps hold empty and null texts: nothing to measure
                 continue
             lang = record.get(self.language_field)
             doc_id = self._id(record.get(self.id_field) if self.id_field else None, text, f"line {lineno}")

@@ -235,19 +235,33 @@ def jsonl_corpus(path: str | Path, *, field: str = "text", language_field: str =
                   description=f"JSON lines {path.name}, field {field!r}")
 
 
+def json_record(line: str, where: str, field: str, hint: str) -> tuple[dict, str | None] | None:
+    """One line of a JSON-lines file: its record and the text in ``field`` (``None`` when the
+    field is null), or ``None`` for a blank line; a one-line :class:`CorpusError` saying
+    ``where`` for a line that is not a JSON object with that field, or whose field is not text.
+    ``hint``: how to name another field (``PATH.jsonl:FIELD``)."""
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise CorpusError(f"{where} is not valid JSON ({e.msg}); fix or remove that line") from None
+    if not isinstance(record, dict) or field not in record:
+        raise CorpusError(f"{where} has no field {field!r}; name the text field as {hint}")
+    text = record[field]
+    if text is not None and not isinstance(text, str):
+        raise CorpusError(f"{where}: field {field!r} holds {type(text).__name__}, not text")
+    return record, text
+
+
 def _jsonl_documents(path: Path, field: str, language_field: str, language: str, errors: str) -> Iterator[Document]:
     for lineno, line in read_lines(path, errors):
-        if not line.strip():
+        found = json_record(line, f"{path}: line {lineno}", field, f"{path.name}:FIELD")
+        if found is None:
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise CorpusError(f"{path}: line {lineno} is not valid JSON ({e.msg}); fix or remove that line") from None
-        if not isinstance(record, dict) or field not in record:
-            raise CorpusError(f"{path}: line {lineno} has no field {field!r}; name the text field as {path.name}:FIELD")
-        text = record[field]
-        if not isinstance(text, str):
-            raise CorpusError(f"{path}: line {lineno}: field {field!r} is not a string")
+        record, text = found
+        if text is None:
+            raise CorpusError(f"{path}: line {lineno}: field {field!r} is null, not text")
         lang = record.get(language_field, language) if isinstance(record.get(language_field), str) else language
         yield Document(text, lang, f"{path.name}:{lineno}")
 
