@@ -11,7 +11,7 @@ import torch
 from tokeff.errors import TokeffError
 from tokeff.adapters.simple import BytesTokenizer
 from tokeff.lm import GPT, ModelConfig, TrainConfig
-from tokeff.probe import (
+from tokeff.probes import (
     ArithmeticTask,
     Problem,
     digit_matches,
@@ -23,7 +23,7 @@ from tokeff.probe import (
     score,
     summarize,
 )
-from tokeff.probe.run import score_model
+from tokeff.probes.run import score_model
 
 TASK = ArithmeticTask(addition_digits=(1, 2, 3), multiplication_digits=(1, 2), n_train=2000, n_test=100)
 

@@ -241,3 +241,16 @@ def test_settings_build_maps_the_flat_keywords_and_refuses_unknown_ones():
     assert Settings.build(s, train=False).training is None
     with pytest.raises(TypeError, match="unknown setting bootstraps"):
         Settings.build(bootstraps=10)
+
+
+def test_the_public_functions_stay_callable_once_every_module_is_imported():
+    # a submodule named like a public function would replace it on the package once imported
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.walk_packages(tokeff.__path__, "tokeff."):
+        if not info.name.endswith(("__main__", "_native._core")):
+            importlib.import_module(info.name)
+    for name in tokeff.__all__:
+        value = getattr(tokeff, name)
+        assert not isinstance(value, type(tokeff)), f"tokeff.{name} is a module, not the public {name}"

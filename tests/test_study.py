@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tokeff.study import parse_budgets, study
+from tokeff.vocab_study import parse_budgets, study
 from tokeff.errors import TokeffError
 
 from .test_cli import tokeff

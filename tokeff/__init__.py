@@ -36,8 +36,8 @@ __all__ = [
 _LAZY = {
     "analyze": ("tokeff.api", "analyze"),
     "sweep": ("tokeff.api", "sweep"),
-    "study": ("tokeff.study", "study"),
-    "probe": ("tokeff.probe.experiment", "probe"),
+    "study": ("tokeff.vocab_study", "study"),
+    "probe": ("tokeff.probes.experiment", "probe"),
     "DEFAULT_TOKENIZERS": ("tokeff.settings", "DEFAULT_TOKENIZERS"),
     "Run": ("tokeff.pipeline", "Run"),
     "Settings": ("tokeff.settings", "Settings"),
@@ -58,8 +58,8 @@ if TYPE_CHECKING:
     from .adapters import Tokenizer, load_tokenizer
     from .api import analyze, sweep
     from .pipeline import Run
-    from .probe.experiment import probe
-    from .study import study
+    from .probes.experiment import probe
+    from .vocab_study import study
     from .settings import DEFAULT_TOKENIZERS, Settings
     from .bpe import train_bpe
     from .corpus import Corpus, Document, load_corpus

@@ -108,8 +108,8 @@ def sweep(
 ) -> Run:
     """Vocabulary-size sweep: train tokeff's BPE once at the largest size on the train split and
     measure every smaller size as a prefix of its merge list (``model.truncate``). With training
-    and seeds, :func:`tokeff.study.study` is the fuller experiment."""
-    from .study import prefix_tokenizers
+    and seeds, :func:`tokeff.vocab_study.study` is the fuller experiment."""
+    from .vocab_study import prefix_tokenizers
 
     settings = Settings.build(settings, **options)
     info: dict[str, Any] = {"pattern": pattern}

@@ -34,7 +34,7 @@ def _spec_lines(rows: list[tuple[str, str]], width: int = 78) -> list[str]:
 
 
 def study_epilog() -> str:
-    from .study import PRESETS
+    from .vocab_study import PRESETS
 
     lines = ["presets:"]
     for p in PRESETS.values():
@@ -121,7 +121,7 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from .adapters.trained import TRAIN_BPE_PATTERN
     from .bpe.patterns import PRESETS as BPE_PRESETS
-    from .probe.experiment import KINDS as PROBES
+    from .probes.experiment import KINDS as PROBES
     from .settings import DEFAULT_TOKENIZERS
 
     parser = argparse.ArgumentParser(
@@ -278,7 +278,7 @@ def _run(args: argparse.Namespace) -> int:
         print(api.summary_table(result))
         print(f"\nwrote {Path(args.out) / 'report.pdf'}")
     elif args.command == "study":
-        from .study import study
+        from .vocab_study import study
 
         result = study(args.corpus or ["default"], _int_list(args.vocab), tokenizers=args.tokenizer or ["bytes"],
                        preset=args.preset, budgets=args.budgets, pattern=args.pattern, out=args.out, command=command,
@@ -290,8 +290,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"\nbest vocabulary grows with compute? {grows}")
         print(f"wrote {Path(args.out) / 'study.csv'}" + ("" if args.no_report else f" and {Path(args.out) / 'report.pdf'}"))
     elif args.command == "probe":
-        from .probe.experiment import probe
-        from .probe.run import NUMBER_TOKENIZERS, PROBE_BUDGET, summarize
+        from .probes.experiment import probe
+        from .probes.run import NUMBER_TOKENIZERS, PROBE_BUDGET, summarize
         from .settings import seed_list
 
         result = probe(args.kind, args.tokenizer or list(NUMBER_TOKENIZERS), budget=args.budget or PROBE_BUDGET,

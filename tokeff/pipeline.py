@@ -340,7 +340,7 @@ class Run:
             difference in bits per byte, the seed spread, and the verdict.
         lm_losses, lm_loss_agreement: with several training losses, bits per byte per (loss,
             tokenizer), and Kendall's tau between the tokenizer rankings under every two losses.
-        study: a study's table (one row per budget and tokenizer, :mod:`tokeff.study`).
+        study: a study's table (one row per budget and tokenizer, :mod:`tokeff.vocab_study`).
         folder: the results folder, when one was written.
     """
 
@@ -422,7 +422,7 @@ class Session:
 
     :func:`begin` loads, describes and measures (and writes what it has); :func:`attach` adds a
     training stage's results; :func:`finish` writes the results folder and the report. :func:`run`
-    is the three in a row; an experiment (:mod:`tokeff.study`) trains several times in between.
+    is the three in a row; an experiment (:mod:`tokeff.vocab_study`) trains several times in between.
     """
 
     settings: Settings

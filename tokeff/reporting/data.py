@@ -63,7 +63,7 @@ class ReportData:
         lm_losses, lm_loss_agreement: bits per byte per (training loss, tokenizer) and Kendall's
             tau between the rankings under every two losses, ``None`` unless several losses ran.
         probe_scores, probe_runs: an arithmetic probe's accuracies and training runs
-            (:mod:`tokeff.probe.experiment`), ``None`` when absent.
+            (:mod:`tokeff.probes.experiment`), ``None`` when absent.
         style: labels, colours and markers of every tokenizer.
         corpora: corpus names in run order.
     """

@@ -5,7 +5,7 @@ For each tokenizer × loss × seed, :func:`run_arithmetic` trains the one model 
 for every tokenizer; ``[SEP]`` between problems), under the same budget, then gives it
 ``[SEP] a+b=`` for each held-out problem and lets it write greedily until it writes ``[SEP]``
 (:func:`tokeff.lm.generate.greedy_complete`). The completion is scored against the answer
-(:mod:`tokeff.probe.arithmetic`), per operation and operand length, the longer-than-trained
+(:mod:`tokeff.probes.arithmetic`), per operation and operand length, the longer-than-trained
 lengths included. Training also reports bits per byte on held-out problems of the trained
 lengths (plain cross-entropy, whatever the training loss).
 

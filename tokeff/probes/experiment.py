@@ -1,6 +1,6 @@
 """``python -m tokeff probe arithmetic``: the arithmetic probe as a results folder and a report.
 
-Runs :func:`tokeff.probe.run.run_arithmetic` and writes, beside ``run.json``:
+Runs :func:`tokeff.probes.run.run_arithmetic` and writes, beside ``run.json``:
 
 * ``probe_scores.csv``: one row per (tokenizer, loss, seed, operation, operand length): exact-match
   and per-digit accuracy on held-out problems, and how many;
