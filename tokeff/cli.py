@@ -88,6 +88,8 @@ def _train_options(p: argparse.ArgumentParser, study: bool = False) -> None:
                    help=f"model preset: {', '.join(PRESETS)} (default tiny)")
     p.add_argument("--device", default=None if study else "auto",
                    help="auto (CUDA or MPS when present, else CPU), cpu, cuda, mps")
+    p.add_argument("--eval-bytes", type=int, metavar="N",
+                   help="evaluation text per corpus for the LM, in UTF-8 bytes (default 4000; the study's presets set more)")
     p.add_argument("--loss", metavar="SPEC,SPEC,...",
                    help="training losses (default ce, the fixed one): e.g. ce,label-smoothing:0.1,z-loss:1e-4,focal:2; "
                         "with several, every tokenizer is trained under each and the report says whether the ranking "
@@ -244,7 +246,7 @@ def _options(args: argparse.Namespace) -> dict:
                      ("baseline", "baseline"), ("reference", "reference_language"), ("metrics", "metrics"),
                      ("engine", "engine"), ("workers", "workers"), ("scheduler", "scheduler"),
                      ("train", "train"), ("budget", "budget"), ("model_size", "model"), ("device", "device"),
-                     ("seeds", "seeds"), ("loss", "losses")):
+                     ("seeds", "seeds"), ("loss", "losses"), ("eval_bytes", "eval_bytes")):
         if getattr(args, arg, None) is not None:
             opts[key] = getattr(args, arg)
     if getattr(args, "languages", None):

@@ -21,15 +21,16 @@ from .errors import TokeffError
 from .metrics.settings import MetricSettings
 
 #: Tokenizers compared when none is named: the byte baseline, three generations of OpenAI's
-#: byte-level BPE, and three tokenizers trained on the analysed text itself.
+#: byte-level BPE, and three tokenizers trained on the analysed text itself (4k vocabularies:
+#: the size the default training budget trains on the embedded corpus).
 DEFAULT_TOKENIZERS = (
     "bytes",
     "tiktoken:gpt2",
     "tiktoken:cl100k_base",
     "tiktoken:o200k_base",
-    "train:hf-bpe:8192",
-    "train:spm-unigram:8192",
-    "train:bpe:8192",
+    "train:hf-bpe:4096",
+    "train:spm-unigram:4096",
+    "train:bpe:4096",
 )
 
 #: The default corpus spec.

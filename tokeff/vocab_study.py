@@ -70,8 +70,9 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    "cpu": Preset("cpu", "about ten minutes on 2 CPU cores for bytes and three vocabularies, 3 seeds; models that train",
-                  model="tiny", budget="flops=2e12", seeds=3, eval_bytes=64_000),
+    "cpu": Preset("cpu", "about ten minutes on 2 CPU cores for bytes and three vocabularies up to 16k, 3 seeds, on a "
+                         "few MB of text: models that train",
+                  model="tiny", budget="flops=4e12", seeds=3, eval_bytes=64_000),
     "gpu": Preset("gpu", "a ≈25M-parameter model (8 layers × 512) with bf16 autocast and torch.compile on CUDA",
                   model="large", budget="flops=2e16", seeds=3, eval_bytes=1_000_000, amp="bf16", compile=True,
                   device="auto"),

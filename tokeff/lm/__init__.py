@@ -44,8 +44,8 @@ compile=False, stop_at_step=None, loss="ce") -> LMResult``
     default), ``small`` (4 x 256, context 256), ``medium`` (6 x 384), ``large`` (8 x 512).
 ``Budget``, ``DEFAULT_BUDGET``
     ``Budget.parse("flops=1e13" | "bytes=5e6" | "tokens=1e6" | "steps=200")`` and its
-    conversion to steps (:mod:`tokeff.lm.budget`). The default, ``flops=1.5e11``, trains the
-    tiny model for about three seconds per tokenizer on two CPU cores.
+    conversion to steps (:mod:`tokeff.lm.budget`). The default, ``flops=1.5e12``, trains the
+    tiny model for about a quarter of a minute per tokenizer on two CPU cores.
 ``TrainConfig``
     The training recipe (batch size, learning rate, schedule, AdamW settings).
 ``evaluate_lm``, ``EvalResult``, ``bits_per_byte``, ``unigram_bits_per_byte``
@@ -66,11 +66,11 @@ FLOPs per token (training) everywhere: ``6N + 6 n_layer context d_model + 6 d_mo
 ``N = 12 n_layer d_model**2`` -- Kaplan et al. plus the output layer, which is what a
 vocabulary costs.
 
-What the default buys: ``flops=1.5e11`` is about three seconds of training per tokenizer, which
-is dozens of steps for a byte-level vocabulary but only a handful for a 50k vocabulary and a
-single step at 200k -- the tiny model's output layer is most of its compute. That is the honest
-equal-compute answer at that scale; for models that have learned something under every
-tokenizer, give a budget in the 1e12-1e13 range (a minute or more per tokenizer on a laptop).
+What the default buys: ``flops=1.5e12`` is hundreds of steps for bytes and a 4k vocabulary, but
+tens for a 50k vocabulary and a handful at 200k -- the tiny model's output layer is most of its
+compute. Runs the budget cannot give 50 steps are not started, and are listed with the budget
+they would need (:mod:`tokeff.training`); for models that learn under every tokenizer, give a
+budget of 1e13 or more.
 
 Evaluation is a forward pass over every evaluation token, about a third of a training step's
 cost per token, which for a 200k vocabulary means ~50 MFLOPs per token in the output layer
