@@ -14,7 +14,7 @@ ifneq ($(wildcard $(SHARED)/tokenizers/tiktoken),)
 export TIKTOKEN_CACHE_DIR ?= $(abspath $(SHARED)/tokenizers/tiktoken)
 endif
 
-.PHONY: demo test setup bench reports clean
+.PHONY: demo test setup reports known-from-shared clean
 
 setup: $(VENV)/.installed
 
@@ -30,10 +30,21 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q
 
+# Known corpora placed by hand from the shared folder when it is there (checked against the
+# manifest's SHA-256 on load, as a download would be), so `make reports` runs offline.
+CACHE ?= $(or $(TOKEFF_CACHE),$(HOME)/.cache/tokeff)
+known-from-shared:
+	@if [ -d $(SHARED)/corpora/gutenberg_en ]; then mkdir -p $(CACHE)/corpora/gutenberg-en && \
+	  cp -n $(SHARED)/corpora/gutenberg_en/pg*.txt $(CACHE)/corpora/gutenberg-en/; fi
+
 # The example reports in reports/ (tables and figures only; trained tokenizer files are left out).
-reports: setup
+reports: setup known-from-shared
 	$(PY) -m tokeff analyze --train --out reports/default --no-progress
 	$(PY) -m tokeff analyze --corpus parallel:$(SHARED)/corpora/ntrex128 --train --out reports/ntrex128 --no-progress
+	$(PY) -m tokeff analyze --train --loss ce,label-smoothing:0.1,z-loss:1e-4 --seeds 3 --out reports/losses --no-progress
+	$(PY) -m tokeff study --corpus known:gutenberg-en --preset cpu --out reports/study --no-progress
+	$(PY) -m tokeff study --corpus known:gutenberg-en --preset cpu --budgets 1e12,4e12,1.6e13 --out reports/study-scaling --no-progress
+	$(PY) -m tokeff probe arithmetic --loss ce,focal:2 --seeds 3 --out reports/probe --no-progress
 	rm -rf reports/*/tokenizers reports/*/checkpoints
 
 clean:
