@@ -31,7 +31,7 @@ KINDS = ("arithmetic",)
 
 def probe(kind: str = "arithmetic", tokenizers: Sequence[Any] = NUMBER_TOKENIZERS, *,
           task: ArithmeticTask = ArithmeticTask(), budget: str = PROBE_BUDGET, losses: Sequence[str] = ("ce",),
-          seeds: Sequence[int] = (0,), vocab_size: int = 1024, device: str = "cpu", out: str | Path | None = None,
+          seeds: Sequence[int] = (0,), vocab_size: int = 1024, device: str = "auto", out: str | Path | None = None,
           progress: bool = True, report: bool = True, note: Callable[[str], None] = print_note,
           command: str | None = None) -> ProbeResult:
     """Run a probe (``arithmetic``) and write its results folder (see the module docstring)."""
@@ -45,6 +45,9 @@ def probe(kind: str = "arithmetic", tokenizers: Sequence[Any] = NUMBER_TOKENIZER
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         raise TokeffError("the probe trains its small models in one process; start it without torchrun")
     loss_specs = [loss.spec for loss in parse_losses(",".join(losses))]
+    from ..lm import resolve_device
+
+    device = str(resolve_device(device))  # the record names the device the models ran on
     note(f"probe {kind}: {len(tokenizers)} tokenizers x {len(loss_specs)} losses x {len(seeds)} seeds at {budget}")
     result = run_arithmetic(list(tokenizers), task=task, budget=budget, losses=loss_specs, seeds=list(seeds),
                             vocab_size=vocab_size, device=device, progress=progress, log=note)

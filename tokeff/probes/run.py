@@ -107,7 +107,7 @@ def run_arithmetic(
     losses: Sequence[str] = ("ce",),
     seeds: Sequence[int] = (0,),
     vocab_size: int = 1024,
-    device: str = "cpu",
+    device: str = "auto",
     train_config: TrainConfig | None = None,
     eval_problems: int = 300,
     progress: bool = False,
@@ -128,7 +128,9 @@ def run_arithmetic(
         progress: training progress bars.
         log: called with one line per finished run (e.g. ``print``).
     """
-    from ..lm import ModelConfig, TrainConfig, load_trained, resolve_loss, train_lm
+    from ..lm import ModelConfig, TrainConfig, load_trained, resolve_device, resolve_loss, train_lm
+
+    device = resolve_device(device)  # "auto" means one device for training, loading and scoring
 
     model = ModelConfig(**PROBE_MODEL) if model is None else model
     train_config = TrainConfig(**PROBE_TRAIN) if train_config is None else train_config
