@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tokeff.docid import doc_keys
-from tokeff.lm.compare import (Criterion, DocLosses, bpb_interval, compare, judge_run, needed_flops,
+from tokeff.lm.compare import (Criterion, DocLosses, bpb_interval, compare, judge_run, needed_flops, steps_to_train,
                                paired_difference, spearman, spearman_interval)
 from tokeff.metrics.bootstrap import Bootstrap
 
@@ -114,6 +114,12 @@ def test_the_thresholds_are_settings():
 
 def test_needed_flops_is_steps_times_tokens_times_flops_per_token():
     assert needed_flops(50, 1024, 2.5e6) == 50 * 1024 * 2.5e6
+
+
+def test_steps_to_train_reads_the_trained_runs_that_ran_longer():
+    assert steps_to_train(258, [685, 1168, 1419]) == 685  # the fewest steps that sufficed, beyond its own
+    assert steps_to_train(1419, [258, 685, 1168]) == 2 * 1419  # the longest run still learning: no evidence
+    assert steps_to_train(30, []) == 60
 
 
 def test_spearman_by_hand():

@@ -408,7 +408,7 @@ def _one_loss(loss: str, plans: list[_Plan], runs: list[dict[str, Any]], docs: d
               corpus_name: str, n_docs: int) -> _LossSummary:
     """Average one loss's runs over seeds with intervals, and compare the tokenizers that trained."""
     from .lm import cost_table
-    from .lm.compare import DocLosses, bpb_interval, compare, needed_flops, seed_sd
+    from .lm.compare import DocLosses, bpb_interval, compare, needed_flops, seed_sd, steps_to_train
     from .metrics.training import (BITS_PER_BYTE, BITS_PER_BYTE_SEED_SD, TOKEN_PERPLEXITY, TRAIN_BYTES_SEEN,
                                    TRAIN_FLOPS, TRAIN_TOKENS_SEEN, UNIGRAM_BITS_PER_BYTE, WORD_PERPLEXITY)
 
@@ -434,8 +434,8 @@ def _one_loss(loss: str, plans: list[_Plan], runs: list[dict[str, Any]], docs: d
         if loss != "ce":
             note = f"loss={loss}; " + note
         if untrained:
-            steps_needed = max(trained_steps) if trained_steps else 4 * int(first["steps"])
-            need = needed_flops(max(steps_needed, int(first["steps"]) + 1), plan.tokens_per_step, plan.flops_per_token)
+            need = needed_flops(steps_to_train(int(first["steps"]), trained_steps), plan.tokens_per_step,
+                                plan.flops_per_token)
             why = untrained[0]["reason"]
             note += f"; untrained: {why}; needs about flops={need:.1e}"
             skipped.append({"tokenizer": name, "reason": f"did not train: {why}", "needed_flops": need,

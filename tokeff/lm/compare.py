@@ -102,6 +102,14 @@ def needed_flops(steps: int, tokens_per_step: int, flops_per_token: float) -> fl
     return float(steps) * tokens_per_step * flops_per_token
 
 
+def steps_to_train(steps: int, trained_steps: Sequence[int]) -> int:
+    """An estimate of the steps a run that did not train would need: the fewest steps among the
+    trained runs that had more than it (they show what sufficed at this budget), else twice its own
+    (a run still learning at its end needs a later last quarter; no trained run says how much)."""
+    longer = [s for s in trained_steps if s > steps]
+    return min(longer) if longer else 2 * steps
+
+
 @dataclass
 class DocLosses:
     """One tokenizer's losses on the evaluation documents (averaged over its seeds).
@@ -275,6 +283,6 @@ def spearman_interval(x_replicates: np.ndarray, y_replicates: np.ndarray, x: np.
     return rho, lo, hi
 
 
-__all__ = ["Criterion", "RunVerdict", "judge_run", "needed_flops", "DocLosses", "replicates", "compression_replicates", "bpb_interval",
+__all__ = ["Criterion", "RunVerdict", "judge_run", "needed_flops", "steps_to_train", "DocLosses", "replicates", "compression_replicates", "bpb_interval",
            "paired_difference", "seed_sd", "Comparison", "compare", "spearman", "spearman_interval", "kendall_tau",
            "kendall_interval", "percentiles"]
