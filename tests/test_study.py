@@ -73,3 +73,19 @@ def test_budgets_parse_and_bad_ones_are_one_line():
 def test_the_study_command_refuses_an_unknown_preset(tmp_path: Path):
     proc = tokeff("study", "--corpus", str(_corpus(tmp_path)), "--preset", "tpu", "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and proc.stderr.strip() == "tokeff: error: unknown preset 'tpu'; choose one of cpu, gpu"
+
+
+def test_the_gpu_preset_is_a_25m_model_with_bf16_and_compile_that_a_cpu_runs_without_them():
+    from tokeff.lm import TrainConfig, train_lm
+    from tokeff.lm.config import model_config
+    from tokeff.adapters.simple import BytesTokenizer
+    from tokeff.vocab_study import PRESETS
+
+    gpu = PRESETS["gpu"]
+    assert (gpu.amp, gpu.compile, gpu.device) == ("bf16", True, "auto")
+    params = model_config(gpu.model).non_embedding_params()
+    assert 20e6 < params < 30e6  # "≈25M parameters" in the README and the help
+    texts = ["the study of tokenizers " * 20] * 8
+    result = train_lm(BytesTokenizer(), texts, texts[:2], model="micro", budget="steps=2", amp="bf16",
+                      device="cpu", progress=False, train_config=TrainConfig(batch_size=2))
+    assert result.amp is None and result.device == "cpu"  # autocast is for CUDA only; the run records that
