@@ -40,7 +40,9 @@ known-from-shared:
 # The example reports in reports/ (tables and figures only; trained tokenizer files are left out).
 reports: setup known-from-shared
 	$(PY) -m tokeff analyze --train --out reports/default --no-progress
-	$(PY) -m tokeff analyze --corpus parallel:$(SHARED)/corpora/ntrex128 --train --out reports/ntrex128 --no-progress
+	$(PY) -m tokeff analyze --corpus parallel:$(SHARED)/corpora/ntrex128 --tokenizer bytes --tokenizer tiktoken:gpt2 \
+	  --tokenizer tiktoken:cl100k_base --tokenizer tiktoken:o200k_base --tokenizer train:bpe:8192 \
+	  --tokenizer train:hf-bpe:8192 --tokenizer train:spm-unigram:8192 --train --out reports/ntrex128 --no-progress
 	$(PY) -m tokeff analyze --train --loss ce,label-smoothing:0.1,z-loss:1e-4 --seeds 3 --out reports/losses --no-progress
 	$(PY) -m tokeff study --corpus known:gutenberg-en --preset cpu --out reports/study --no-progress
 	$(PY) -m tokeff study --corpus known:gutenberg-en --preset cpu --budgets 1e12,4e12,1.6e13 --out reports/study-scaling --no-progress
