@@ -89,3 +89,45 @@ def test_the_gpu_preset_is_a_25m_model_with_bf16_and_compile_that_a_cpu_runs_wit
     result = train_lm(BytesTokenizer(), texts, texts[:2], model="micro", budget="steps=2", amp="bf16",
                       device="cpu", progress=False, train_config=TrainConfig(batch_size=2))
     assert result.amp is None and result.device == "cpu"  # autocast is for CUDA only; the run records that
+
+
+def test_a_budget_where_a_vocabulary_still_learning_already_scores_lower_has_no_optimum():
+    from tokeff.vocab_study import _grows, ahead_of_best
+
+    rows = [{"tokenizer": "train:bpe:1024", "trained": True, "bits_per_byte": 2.84},
+            {"tokenizer": "train:bpe:4096", "trained": False, "bits_per_byte": 2.62},
+            {"tokenizer": "train:bpe:16384", "trained": False, "bits_per_byte": 2.90},
+            {"tokenizer": "bytes", "trained": False, "bits_per_byte": 2.50},  # not a vocabulary of the study
+            {"tokenizer": "train:bpe:65536", "trained": False}]  # not run at all: nothing to compare
+    bpe = {"train:bpe:1024", "train:bpe:4096", "train:bpe:16384", "train:bpe:65536"}
+    assert ahead_of_best(rows, rows[0], bpe) == ["train:bpe:4096"]
+    findings = [{"budget": "flops=1e12", "best_vocab": 1024, "ahead_untrained": ["train:bpe:4096"]},
+                {"budget": "flops=4e12", "best_vocab": 4096, "ahead_untrained": []},
+                {"budget": "flops=1.6e13", "best_vocab": 4096, "ahead_untrained": []}]
+    verdict = _grows(findings)
+    assert verdict.startswith("no: the same vocabulary (4096)") and "at flops=1e12 the optimum is not determined" in verdict
+    findings[0]["ahead_untrained"] = []  # had 1024 been the optimum at 1e12, the optimum would grow
+    assert _grows(findings).startswith("yes")
+    assert _grows(findings[:1]).startswith("one budget")
+    findings[1]["ahead_untrained"] = findings[2]["ahead_untrained"] = ["x"]
+    assert _grows(findings).startswith("cannot tell")
+
+
+def test_a_folder_written_before_ahead_untrained_is_settled_from_its_table():
+    from tokeff.vocab_study import settle
+
+    table = pd.DataFrame([
+        {"budget": "flops=1e12", "tokenizer": "train:bpe:1024", "bits_per_byte": 2.84, "trained": True},
+        {"budget": "flops=1e12", "tokenizer": "train:bpe:4096", "bits_per_byte": 2.62, "trained": False},
+        {"budget": "flops=4e12", "tokenizer": "train:bpe:1024", "bits_per_byte": 2.29, "trained": True},
+        {"budget": "flops=4e12", "tokenizer": "train:bpe:4096", "bits_per_byte": 2.20, "trained": True}])
+    old = {"bpe": ["train:bpe:1024", "train:bpe:4096"], "budgets": ["flops=1e12", "flops=4e12"],
+           "optimum_grows_with_compute": "yes: the best vocabulary grows with compute",
+           "per_budget": [{"budget": "flops=1e12", "best_vocab": 1024, "best_tokenizer": "train:bpe:1024",
+                           "best_bits_per_byte": 2.84},
+                          {"budget": "flops=4e12", "best_vocab": 4096, "best_tokenizer": "train:bpe:4096",
+                           "best_bits_per_byte": 2.20}]}
+    settled = settle(old, table)
+    assert [f["ahead_untrained"] for f in settled["per_budget"]] == [["train:bpe:4096"], []]
+    assert settled["optimum_grows_with_compute"].startswith("cannot tell")
+    assert "ahead_untrained" not in old["per_budget"][0]  # the record read from the folder is left as it was

@@ -65,6 +65,8 @@ class TrainingRecord:
     loss_function: str = ""
     model_config: dict[str, Any] = field(default_factory=dict)
     device: str = ""
+    processes: int = 1  # ranks that trained each model (torchrun), and threads per rank:
+    threads: int = 0  # float sums, and so the numbers, depend on both
     train_texts: int = 0
     peak_flops_per_second: float | None = None
     skipped: list[dict[str, Any]] = field(default_factory=list)

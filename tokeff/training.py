@@ -159,6 +159,8 @@ def train(loaded: "Loaded", described: Sequence[CorpusRecord], settings: Setting
     from .lm.distributed import launched
     from .lm.train import resolve_device
 
+    import torch
+
     criterion = criterion or Criterion()
     training = settings.training or TrainSettings()
     corpora: list[Corpus] = loaded.corpora
@@ -168,7 +170,8 @@ def train(loaded: "Loaded", described: Sequence[CorpusRecord], settings: Setting
                    described=described, evals=evals, cache=cache, settings=settings, folder=folder, note=note,
                    ranks=launched(), train_texts=_Lazy(lambda: list(train_texts(corpora))))
     record = TrainingRecord(corpus=stage.corpus_name, budget=budget, model=training.model, seeds=list(training.seeds),
-                            eval_texts=len(evals), eval_bytes=sum(len(d.text.encode("utf-8")) for d in evals))
+                            eval_texts=len(evals), eval_bytes=sum(len(d.text.encode("utf-8")) for d in evals),
+                            processes=stage.ranks.world, threads=torch.get_num_threads())
     runs: list[dict[str, Any]] = []
     curves: list[pd.DataFrame] = []
     docs: dict[tuple[str, str, int], np.ndarray] = {}

@@ -223,12 +223,14 @@ def _summarize_budget(budget: str, trained: "Training", loaded: "Loaded", bpe: S
                          "trained": False, "needed_flops": s.get("needed_flops"), "reason": s.get("reason", "")})
     finding: dict[str, Any] = {"budget": budget}
     ok = [r for r in rows if r.get("trained")]
-    bpe = [r for r in ok if r["tokenizer"] in set(bpe)]
+    bpe_set = set(bpe)
+    bpe = [r for r in ok if r["tokenizer"] in bpe_set]
     if bpe:
         best = min(bpe, key=lambda r: r["bits_per_byte"])
         finding["best_vocab"] = int(best["vocab_size"])
         finding["best_tokenizer"] = best["tokenizer"]
         finding["best_bits_per_byte"] = best["bits_per_byte"]
+        finding["ahead_untrained"] = ahead_of_best(rows, best, bpe_set)
         comps = trained.comparisons
         if comps is not None:
             comps = comps[comps["loss"] == main_loss]
@@ -262,16 +264,48 @@ def _summarize_budget(budget: str, trained: "Training", loaded: "Loaded", bpe: S
     return rows, finding
 
 
+def ahead_of_best(rows: Sequence[dict[str, Any]], best: dict[str, Any], bpe: set[str]) -> list[str]:
+    """The vocabularies that did not train (still learning) yet already score lower bits per byte
+    than the best one that did: with them, the budget's optimum is not determined (a run still
+    learning only gets better)."""
+    return [r["tokenizer"] for r in rows
+            if r["tokenizer"] in bpe and not r.get("trained") and math.isfinite(r.get("bits_per_byte", math.nan))
+            and r["bits_per_byte"] < best["bits_per_byte"]]
+
+
+def settle(study: dict[str, Any], table: pd.DataFrame | None) -> dict[str, Any]:
+    """The study's record with each budget's ``ahead_untrained`` filled from its ``study.csv`` rows
+    where a folder written before that field lacks it, and the verdict on growth derived again:
+    what the report says follows from the folder's tables."""
+    study = dict(study)
+    findings = [dict(f) for f in study.get("per_budget") or []]
+    if table is not None and len(table) and "budget" in table.columns:
+        bpe = set(study.get("bpe") or [])
+        for f in findings:
+            if f.get("best_tokenizer") and "ahead_untrained" not in f:
+                rows = table[table["budget"].astype(str) == str(f["budget"])].to_dict("records")
+                best = {"bits_per_byte": f["best_bits_per_byte"]}
+                f["ahead_untrained"] = ahead_of_best([{**r, "trained": bool(r.get("trained"))} for r in rows], best, bpe)
+    study["per_budget"] = findings
+    study["optimum_grows_with_compute"] = _grows(findings)
+    return study
+
+
 def _grows(findings: list[dict[str, Any]]) -> str:
-    """Whether the best vocabulary grows with the budget, in words (needs two budgets or more)."""
-    best = [(f["budget"], f.get("best_vocab")) for f in findings if f.get("best_vocab")]
+    """Whether the best vocabulary grows with the budget, in words (needs two budgets or more).
+    Only budgets whose optimum is determined count (see :func:`ahead_of_best`)."""
     if len(findings) < 2:
         return "one budget: run --budgets with several budgets to see"
+    best = [(f["budget"], f["best_vocab"]) for f in findings if f.get("best_vocab") and not f.get("ahead_untrained")]
+    open_ = [f["budget"] for f in findings if f.get("best_vocab") and f.get("ahead_untrained")]
+    why = (f"; at {', '.join(open_)} the optimum is not determined (vocabularies still learning already scored lower "
+           "than the best that trained)") if open_ else ""
     if len(best) < 2:
-        return "cannot tell: a vocabulary trained at fewer than two of the budgets"
+        return "cannot tell: the optimum is determined at fewer than two of the budgets" + why
     sizes = [v for _, v in best]
+    at = ", ".join(f"{v} at {b}" for b, v in best)
     if all(b >= a for a, b in zip(sizes, sizes[1:])) and sizes[-1] > sizes[0]:
-        return "yes: the best vocabulary grows with compute (" + ", ".join(f"{v} at {b}" for b, v in best) + ")"
+        return f"yes: the best vocabulary grows with compute ({at}){why}"
     if len(set(sizes)) == 1:
-        return f"no: the same vocabulary ({sizes[0]}) is best at every budget"
-    return "not monotonically: " + ", ".join(f"{v} at {b}" for b, v in best)
+        return f"no: the same vocabulary ({sizes[0]}) is best at every budget where the optimum is determined ({at}){why}"
+    return f"not monotonically: {at}{why}"

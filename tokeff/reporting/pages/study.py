@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
 
 from .. import fmt
 from ..blocks import Bullets, Chart, Paragraph, Section, Table
@@ -64,23 +64,38 @@ def _figure(d: ReportData, table: pd.DataFrame, budgets: list[str]):
     return fig
 
 
-def _best_per_budget(d: ReportData) -> list[tuple[float, int]]:
-    """(budget amount, best trained vocabulary) for every budget where a vocabulary trained."""
+def _settled(d: ReportData) -> dict:
+    from ...vocab_study import settle
+
+    return settle(d.run.study or {}, d.study)
+
+
+def _best_per_budget(d: ReportData) -> list[tuple[float, int, bool]]:
+    """(budget amount, best trained vocabulary, whether that is the budget's optimum) for every
+    budget where a vocabulary trained."""
     out = []
-    for f in (d.run.study or {}).get("per_budget") or []:
+    for f in _settled(d).get("per_budget") or []:
         if f.get("best_vocab"):
             try:
-                out.append((float(str(f["budget"]).partition("=")[2]), int(f["best_vocab"])))
+                out.append((float(str(f["budget"]).partition("=")[2]), int(f["best_vocab"]), not f.get("ahead_untrained")))
             except ValueError:
                 continue
     return out
 
 
-def _optimum_panel(ax, best: list[tuple[float, int]]) -> None:
-    """The best vocabulary against the budget (Tao et al. 2024 ask whether it grows with compute)."""
-    xs, ys = [b for b, _ in best], [v for _, v in best]
-    ax.plot(xs, ys, color=INK, marker="*", ms=11, lw=1.2)
+def _optimum_panel(ax, best: list[tuple[float, int, bool]]) -> None:
+    """The best vocabulary against the budget (Tao et al. 2024 ask whether it grows with compute);
+    a hollow marker where vocabularies still learning already scored lower (no optimum yet)."""
+    xs, ys = [b for b, _, _ in best], [v for _, v, _ in best]
+    ax.plot(xs, ys, color=INK, lw=1.2)
+    for x, y, settled in best:
+        ax.plot([x], [y], marker="*", ms=11, color=INK, mfc=INK if settled else "white", ls="none")
+    if not all(settled for _, _, settled in best):
+        ax.text(0.02, 0.02, "hollow: not determined (vocabularies still learning scored lower)",
+                transform=ax.transAxes, fontsize=7, color=INK)
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}".replace("e+", "e")))  # plain text, no mathtext
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yscale("log", base=2)
     vocab = sorted(set(ys))
     ax.yaxis.set_major_locator(FixedLocator(vocab))
@@ -96,7 +111,7 @@ def _optimum_panel(ax, best: list[tuple[float, int]]) -> None:
 def study_findings(d: ReportData) -> list[str]:
     """Per budget: the best vocabulary that trained and whether the others are separated from it;
     Spearman's rho between compression and bits per byte; whether the optimum grows with compute."""
-    study = d.run.study or {}
+    study = _settled(d)
     out = []
     for f in study.get("per_budget") or []:
         s = f"At {f['budget']}: "
@@ -110,6 +125,9 @@ def study_findings(d: ReportData) -> list[str]:
             if close:
                 s += ("; not separated from " + ", ".join(d.label(a["tokenizer"]) for a in close)
                       + f" ({close[0]['decided_by']})")
+            if f.get("ahead_untrained"):
+                s += ("; but " + ", ".join(d.label(t) for t in f["ahead_untrained"]) + ", still learning, already "
+                      "scored lower bits per byte, so this budget's optimum is not determined")
         else:
             s += "no BPE vocabulary trained"
         if f.get("untrained"):
