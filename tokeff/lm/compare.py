@@ -107,7 +107,7 @@ def steps_to_train(steps: int, trained_steps: Sequence[int]) -> int:
     trained runs that had more than it (they show what sufficed at this budget), else twice its own
     (a run still learning at its end needs a later last quarter; no trained run says how much)."""
     longer = [s for s in trained_steps if s > steps]
-    return min(longer) if longer else 2 * steps
+    return min(longer) if longer else max(2 * steps, steps + 1)
 
 
 @dataclass

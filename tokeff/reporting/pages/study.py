@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from .. import fmt
 from ..blocks import Bullets, Chart, Paragraph, Section, Table
@@ -94,8 +94,9 @@ def _optimum_panel(ax, best: list[tuple[float, int, bool]]) -> None:
         ax.text(0.02, 0.02, "hollow: not determined (vocabularies still learning scored lower)",
                 transform=ax.transAxes, fontsize=7, color=INK)
     ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}".replace("e+", "e")))  # plain text, no mathtext
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.xaxis.set_major_locator(FixedLocator(xs))  # each budget labelled, plain text (no mathtext)
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}".replace("e+", "e")))
     ax.set_yscale("log", base=2)
     vocab = sorted(set(ys))
     ax.yaxis.set_major_locator(FixedLocator(vocab))
