@@ -82,3 +82,12 @@ def test_kendall_interval_over_documents() -> None:
     assert (value, low, high) == (1.0, 1.0, 1.0)
     value, low, high = tau((1.0, 1.001, 1.002), noise=0.5)  # within the document noise: τ moves
     assert low < value <= high and low < 0 < high
+
+
+def test_kendall_interval_by_hand() -> None:
+    # four replicates: three keep the order (τ = 1), one reverses it (τ = −1); the 2.5th percentile
+    # (linear interpolation) of [−1, 1, 1, 1] is −1 + 0.075·2 = −0.85, the 97.5th is 1
+    ordered, reversed_ = [1, 2, 3], [3, 2, 1]
+    xr, yr = np.array([ordered] * 3 + [reversed_]), np.array([ordered] * 4)
+    value, low, high = kendall_interval(xr, yr, np.array(ordered), np.array(ordered), Bootstrap(4, 0.95, seed=0))
+    assert (value, high) == (1.0, 1.0) and low == pytest.approx(-0.85)

@@ -3,6 +3,7 @@ trained on, scoring by hand, the number tokenizers, and a tiny run of the whole 
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -105,6 +106,11 @@ def test_number_tokenizers_cut_numbers_their_way() -> None:
     assert all(len(c) <= 3 for spec in ("l2r3", "r2l3") for c in cuts[spec])
     assert "".join(cuts["l2r3"]).startswith("1234") and cuts["l2r3"][1] == "4"  # 123|4 ...
     assert cuts["r2l3"][0] == "1"  # 1|234 ...
+    # every cut of 1|234|+|5|678|=|6|912 is a token boundary, and some tokens hold several digits
+    r2l3_ends = set(itertools.accumulate(len(c) for c in cuts["r2l3"]))
+    assert {1, 4, 5, 6, 9, 10, 11, 14} <= r2l3_ends and any(len(c) > 1 for c in cuts["r2l3"])
+    l2r3_ends = set(itertools.accumulate(len(c) for c in cuts["l2r3"]))
+    assert {3, 4, 5, 8, 9, 10, 13, 14} <= l2r3_ends  # 123|4|+|567|8|=|691|2
     with pytest.raises(TokeffError, match="unknown probe tokenizer 'wordpiece'"):
         probe_tokenizer("wordpiece", texts, 1024)
 

@@ -85,6 +85,7 @@ def test_the_gpu_preset_is_a_25m_model_with_bf16_and_compile_that_a_cpu_runs_wit
     assert (gpu.amp, gpu.compile, gpu.device) == ("bf16", True, "auto")
     params = model_config(gpu.model).non_embedding_params()
     assert 20e6 < params < 30e6  # "≈25M parameters" in the README and the help
+    assert params == 8 * 12 * 512**2  # 8 blocks of 12·d² (attention 4·d², MLP 8·d²) at d = 512
     texts = ["the study of tokenizers " * 20] * 8
     result = train_lm(BytesTokenizer(), texts, texts[:2], model="micro", budget="steps=2", amp="bf16",
                       device="cpu", progress=False, train_config=TrainConfig(batch_size=2))

@@ -554,10 +554,10 @@ def ranks_of(settings: Settings) -> "Group | None":
     from .lm.train import TrainConfig
 
     group = join()
-    batch = TrainConfig().batch_size
-    if batch % group.world:
-        raise TokeffError(f"torchrun started {group.world} processes, which do not split a batch of {batch} rows "
-                          "evenly; use a process count that divides it (1, 2, 4 or 8)")
+    try:
+        group.rows(TrainConfig().batch_size)
+    except ValueError as e:
+        raise TokeffError(f"torchrun started {group.world} processes: {e}") from None
     return group
 
 

@@ -400,7 +400,6 @@ class _LossSummary:
     summary: list[dict[str, Any]]
     comparisons: list[dict[str, Any]]
     losses: dict[str, Any]
-    seed_bpb: dict[str, list[float]]
     trained: list[str]
     skipped: list[dict[str, Any]]
     cost: pd.DataFrame | None
@@ -466,7 +465,7 @@ def _one_loss(loss: str, plans: list[_Plan], runs: list[dict[str, Any]], docs: d
     comparisons = [{"loss": loss, **asdict(compare(a, b, losses[a], losses[b], seed_bpb[a], seed_bpb[b], boot, criterion))}
                    for a, b in combinations(ranked, 2)]
     cost = pd.concat(costs, ignore_index=True) if costs else None
-    return _LossSummary(rows, summary, comparisons, losses, seed_bpb, ranked, skipped, cost)
+    return _LossSummary(rows, summary, comparisons, losses, ranked, skipped, cost)
 
 
 def _loss_agreement(per_loss: dict[str, _LossSummary], runs: list[dict[str, Any]], boot: Any) -> pd.DataFrame | None:
@@ -489,15 +488,12 @@ def _loss_agreement(per_loss: dict[str, _LossSummary], runs: list[dict[str, Any]
                 continue
             x = np.array([per_loss[a].losses[t].bits_per_byte for t in both])
             y = np.array([per_loss[b].losses[t].bits_per_byte for t in both])
+            xr = yr = None
             if boot.replicates > 0:
                 w = doc_weights(per_loss[a].losses[both[0]].slots, boot)
                 xr = np.stack([replicates(per_loss[a].losses[t], boot, w) for t in both], axis=1)
                 yr = np.stack([replicates(per_loss[b].losses[t], boot, w) for t in both], axis=1)
-                tau, lo, hi = kendall_interval(xr, yr, x, y, boot)
-            else:
-                from .lm.compare import kendall_tau
-
-                tau, lo, hi = kendall_tau(x, y), math.nan, math.nan
+            tau, lo, hi = kendall_interval(xr, yr, x, y, boot)
             row.update(tau=tau, ci_low=lo, ci_high=hi, seed_ci_low=math.nan, seed_ci_high=math.nan, note="")
             table = pd.DataFrame([r for r in runs if r["loss"] in (a, b) and r["tokenizer"] in both],
                                  columns=["tokenizer", "loss", "seed", "bits_per_byte"])

@@ -50,8 +50,6 @@ if TYPE_CHECKING:
 #: Vocabulary sizes of a study when none are given.
 DEFAULT_VOCABS = (1024, 4096, 16384)
 
-#: The pre-split of the study's BPE: the one ``train:bpe:N`` uses, so the names mean the same.
-DEFAULT_PATTERN = TRAIN_BPE_PATTERN
 
 
 @dataclass(frozen=True)
@@ -121,7 +119,7 @@ def prefix_tokenizers(corpora: Sequence[Corpus], vocab_sizes: Sequence[int], pat
 
 def _kind(pattern: str) -> str:
     """The ``KIND`` of the names of tokeff BPE vocabularies with this pre-split."""
-    return "bpe" if pattern == DEFAULT_PATTERN else f"bpe-{pattern}"
+    return "bpe" if pattern == TRAIN_BPE_PATTERN else f"bpe-{pattern}"
 
 
 def study(
@@ -131,7 +129,7 @@ def study(
     tokenizers: Iterable[str | Tokenizer] = ("bytes",),
     preset: str | None = None,
     budgets: str | Sequence[str | float] | None = None,
-    pattern: str = DEFAULT_PATTERN,
+    pattern: str = TRAIN_BPE_PATTERN,
     settings: Settings | None = None,
     out: str | Path | None = None,
     note: Note = print_note,

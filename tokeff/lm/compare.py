@@ -259,7 +259,7 @@ def kendall_tau(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray
     return float(tau) if np.ndim(tau) == 0 else tau
 
 
-def kendall_interval(x_replicates: np.ndarray, y_replicates: np.ndarray, x: np.ndarray, y: np.ndarray,
+def kendall_interval(x_replicates: np.ndarray | None, y_replicates: np.ndarray | None, x: np.ndarray, y: np.ndarray,
                      boot: Bootstrap) -> tuple[float, float, float]:
     """Kendall's τ between ``x`` and ``y`` (one value per tokenizer, e.g. bits per byte under two
     training losses) and its interval from paired replicates, shape ``(B, tokenizers)`` each (the

@@ -20,7 +20,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..metrics.bootstrap import percentiles
+from ..metrics.bootstrap import interval
 from .compare import kendall_tau
 
 
@@ -65,15 +65,11 @@ def ranking_agreement(
         # tokeff.lm.compare pairs tokenizers by seed
         draw = np.random.default_rng(rng_seed).integers(0, n_seeds, size=(replicates, n_seeds))
         boot = cube[:, :, draw].mean(-1).transpose(2, 0, 1)  # (R, groups, items)
-    alpha = (1 - confidence) / 2
     rows = []
     for a, b in itertools.combinations(range(len(groups)), 2):
         low = high = math.nan
         if boot is not None:
-            taus = np.asarray(kendall_tau(boot[:, a], boot[:, b]))
-            taus = taus[np.isfinite(taus)]
-            if taus.size:
-                low, high = percentiles(taus, (alpha, 1 - alpha))
+            low, high = interval(np.asarray(kendall_tau(boot[:, a], boot[:, b])), confidence)
         rows.append({"a": groups[a], "b": groups[b], "tau": kendall_tau(means[a], means[b]),
                      "ci_low": low, "ci_high": high, "items": len(names), "seeds": n_seeds})
     return pd.DataFrame(rows, columns=["a", "b", "tau", "ci_low", "ci_high", "items", "seeds"])

@@ -111,6 +111,17 @@ def poisson_weights(slots: np.ndarray, replicates: int, seed: int) -> np.ndarray
     return out
 
 
+def interval(replicate_values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """Central percentile interval at ``confidence`` of the finite replicate values (NaN, NaN when
+    there are none)."""
+    v = np.asarray(replicate_values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return math.nan, math.nan
+    a = (1.0 - confidence) / 2.0
+    return percentiles(v, (a, 1.0 - a))
+
+
 @dataclass
 class Bootstrap:
     """Settings of the interval, and the weights of the slots seen so far.
@@ -143,11 +154,9 @@ class Bootstrap:
 
     def interval(self, replicate_values: np.ndarray) -> tuple[float, float]:
         """Percentile interval of the finite replicate values (NaN, NaN when there are none)."""
-        v = replicate_values[np.isfinite(replicate_values)]
-        if self.replicates <= 0 or v.size == 0:
+        if self.replicates <= 0:
             return math.nan, math.nan
-        a = (1.0 - self.confidence) / 2.0
-        return percentiles(v, (a, 1.0 - a))
+        return interval(replicate_values, self.confidence)
 
 
 def percentiles(values: np.ndarray, qs: tuple[float, ...]) -> tuple[float, ...]:

@@ -142,6 +142,10 @@ class ReportData:
         label = metric_label(metric)
         return f"{label} ({unit})" if unit else label
 
+    def bpb_label(self) -> str:
+        """The bits-per-byte axis label, also for a folder whose tables lack the metric's unit."""
+        return self.axis_label("bits_per_byte") if self.has("bits_per_byte") else "bits per byte (bits/byte)"
+
     def ordered(self, names: list[str] | set[str]) -> list[str]:
         """Tokenizer names in the report's fixed order."""
         names = set(names)

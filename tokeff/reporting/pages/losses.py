@@ -45,7 +45,7 @@ def _figure(d: ReportData, losses: list[str], tokenizers: list[str]):
     ax.xaxis.set_major_locator(FixedLocator(list(range(len(tokenizers)))))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: d.label(tokenizers[int(v)]) if 0 <= v < len(tokenizers) else ""))
     ax.set_xlim(-0.6, len(tokenizers) - 0.4)
-    ax.set_ylabel(d.axis_label("bits_per_byte") if d.has("bits_per_byte") else "bits per byte (bits/byte)")
+    ax.set_ylabel(d.bpb_label())
     handles = [ax.plot([], [], marker=MARKERS[k % len(MARKERS)], ls="", color=INK, label=loss)[0]
                for k, loss in enumerate(losses)]
     ax.legend(handles=handles, title="training loss", frameon=False, loc="best")

@@ -58,7 +58,7 @@ def _figure(d: ReportData, table: pd.DataFrame, budgets: list[str]):
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _vocab_label(v)))
         ax.set_xlim(vocab[0] / 1.4, vocab[-1] * 1.4)
     ax.set_xlabel("vocabulary size (tokens, log₂ scale)")
-    ax.set_ylabel(d.axis_label("bits_per_byte") if d.has("bits_per_byte") else "bits per byte (bits/byte)")
+    ax.set_ylabel(d.bpb_label())
     ax.legend(title="budget", frameon=False, loc="best")
     light_grid(ax, "both")
     return fig

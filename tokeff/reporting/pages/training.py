@@ -72,7 +72,7 @@ def _curves_figure(d: ReportData, curves: pd.DataFrame, tokenizers: list[str]) -
         ax.set_xlabel(label)
         ax.set_ylim(y_bot - pad, y_top + pad)
         if k == 0:
-            ax.set_ylabel(d.axis_label("bits_per_byte") if d.has("bits_per_byte") else "bits per byte (bits/byte)")
+            ax.set_ylabel(d.bpb_label())
         else:
             ax.tick_params(axis="y", labelleft=True)
         light_grid(ax, "both")
